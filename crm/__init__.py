@@ -1,0 +1,34 @@
+"""Volgende Deur: the shared CRM of the organisations that help Dutch SMEs digitalise."""
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Application factory: configuration, extensions, blueprints. ``config`` overrides all."""
+    app = Flask(__name__, template_folder=str(ROOT / "templates"),
+                static_folder="static", instance_relative_config=True)
+
+    from . import config as settings
+    app.config.update(settings.DEFAULTS)
+    app.config.update(settings.from_environment(Path(app.instance_path)))
+    app.config.update(config or {})
+
+    from . import database  # noqa: F401  (SQLite pragmas)
+    from . import admin, auth, cli, i18n, security
+    from .extensions import bootstrap, csrf, db, migrate
+    from .views import register_blueprints
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    i18n.init_app(app)
+    auth.init_app(app)
+    security.init_app(app)
+    admin.init_app(app)
+    cli.init_app(app)
+    register_blueprints(app)
+    return app

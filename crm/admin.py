@@ -1,0 +1,5 @@
+"""admin (to be written)."""
+
+
+def init_app(app):
+    pass

@@ -1,0 +1,5 @@
+"""auth (to be written)."""
+
+
+def init_app(app):
+    pass

@@ -1,0 +1,5 @@
+"""cli (to be written)."""
+
+
+def init_app(app):
+    pass

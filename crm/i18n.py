@@ -1,0 +1,5 @@
+"""i18n (to be written)."""
+
+
+def init_app(app):
+    pass

@@ -1,0 +1,5 @@
+"""security (to be written)."""
+
+
+def init_app(app):
+    pass
