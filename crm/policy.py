@@ -1,41 +1,109 @@
 """Authorization: the one place that decides who may do what with which record.
 
-Views ask :func:`may`; queries of shared data use the ``*_filter`` and ``*_visible_to``
-functions built on the same rules, so a list never shows what the detail page would refuse.
-"""
-from sqlalchemy import false, true
+Views, the API and exports ask :func:`may`; queries of shared data use the SQL conditions at
+the bottom, built on the same rules, so a list never shows what the detail page would refuse.
 
-from .models import Company, ContactPerson, Organisation, Role, User
+The rules (see README, "Who sees what"):
+
+* Company master data (KVK, name, sector, size, place) is shared by every organisation.
+* Contact persons are personal data: the organisation that recorded them, and administrators.
+* An organisation always sees its own interventions. Other organisations see them (never the
+  internal note) only while the company has a current consent to share its journey.
+* A referral, with everything it carries, is visible to its sender and its receiver. Others see
+  its route and state (from, to, status, dates; not question, context or outcome) when the
+  company has a current consent, and coordinators see that for every company in their
+  provinces, consent or not.
+* Only the receiver accepts, rejects, starts, holds, completes or fails a referral; only the
+  sender cancels it.
+"""
+from sqlalchemy import ColumnElement, exists, false, or_, select, true
+
+from .models import (ApiToken, Company, Consent, ContactPerson, FollowUpTask, Intervention,
+                     Notification, Organisation, Referral, Role, User)
 
 VIEW, EDIT, CREATE, DELETE = "view", "edit", "create", "delete"
+#: Referral actions and whose they are.
+RECEIVER_ACTIONS = ("accept", "reject", "start", "hold", "complete", "fail")
+SENDER_ACTIONS = ("cancel",)
 
 
 def _active(user) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
 
 
-def _company(user: User, action: str, company: Company | None) -> bool:
-    # Master data (KVK, name, sector, size, place) is shared by every organisation.
+def is_admin(user) -> bool:
+    return _active(user) and user.role == Role.admin.value
+
+
+def coordinates(user: User, company: Company) -> bool:
+    """Whether ``user`` is a coordinator of the province ``company`` lies in."""
+    return (user.role == Role.coordinator.value and company.province_id is not None
+            and company.province_id in {p.id for p in user.provinces})
+
+
+def has_consent(company: Company) -> bool:
+    from sqlalchemy.orm import object_session
+    session = object_session(company)
+    return bool(session.scalar(select(consent_current(company.id))))
+
+
+def _company(user, action, company):
     return action in (VIEW, CREATE, EDIT)
 
 
-def _contact(user: User, action: str, contact: ContactPerson) -> bool:
-    # Personal data: the organisation that recorded the person, and administrators.
-    if user.role == Role.admin.value:
-        return True
-    return contact.organisation_id == user.organisation_id
+def _contact(user, action, contact):
+    return is_admin(user) or contact.organisation_id == user.organisation_id
 
 
-def _organisation(user: User, action: str, organisation: Organisation) -> bool:
+def _organisation(user, action, organisation):
+    return action == VIEW or is_admin(user)
+
+
+def _intervention(user, action, intervention):
+    own = intervention.organisation_id == user.organisation_id
     if action == VIEW:
-        return True
-    return user.role == Role.admin.value
+        return own or has_consent(intervention.company)
+    if action == "view-internal-note":
+        return own
+    return own  # edit, delete
+
+
+def _referral(user, action, referral):
+    party = user.organisation_id in (referral.from_organisation_id, referral.to_organisation_id)
+    if action == VIEW:  # everything it carries
+        return party
+    if action == "view-route":
+        return party or coordinates(user, referral.company) or has_consent(referral.company)
+    if action in RECEIVER_ACTIONS:
+        return referral.to_organisation_id == user.organisation_id
+    if action in SENDER_ACTIONS:
+        return referral.from_organisation_id == user.organisation_id
+    if action == EDIT:  # follow-up tasks, comments: either party
+        return party
+    return False
+
+
+def _task(user, action, task):
+    return task.organisation_id == user.organisation_id or task.owner_id == user.id
+
+
+def _notification(user, action, notification):
+    return notification.user_id == user.id
+
+
+def _token(user, action, token):
+    return token.user_id == user.id or is_admin(user)
 
 
 _RULES = {
     Company: _company,
     ContactPerson: _contact,
     Organisation: _organisation,
+    Intervention: _intervention,
+    Referral: _referral,
+    FollowUpTask: _task,
+    Notification: _notification,
+    ApiToken: _token,
 }
 
 
@@ -49,13 +117,59 @@ def may(user, action: str, obj) -> bool:
     rule = _RULES.get(cls)
     if rule is None:
         return False
-    return rule(user, action, None if isinstance(obj, type) else obj)
+    if isinstance(obj, type):
+        return action == CREATE and cls in (Company, Intervention, Referral, FollowUpTask)
+    return rule(user, action, obj)
 
 
-def contact_filter(user: User):
-    """SQL condition: the contact persons ``user`` may see."""
+# --- SQL conditions for lists and the timeline ------------------------------------------------
+
+def consent_current(company_id) -> ColumnElement[bool]:
+    """EXISTS a current (not withdrawn) consent for the company (an id or a column)."""
+    return exists().where(Consent.company_id == company_id, Consent.withdrawn_at.is_(None))
+
+
+def contact_filter(user: User) -> ColumnElement[bool]:
+    """The contact persons ``user`` may see."""
     if not _active(user):
         return false()
-    if user.role == Role.admin.value:
+    if is_admin(user):
         return true()
     return ContactPerson.organisation_id == user.organisation_id
+
+
+def intervention_filter(user: User) -> ColumnElement[bool]:
+    """The interventions ``user`` may see: their own organisation's, or shared by consent."""
+    if not _active(user):
+        return false()
+    return or_(Intervention.organisation_id == user.organisation_id,
+               consent_current(Intervention.company_id))
+
+
+def referral_party_filter(user: User) -> ColumnElement[bool]:
+    """Referrals ``user`` sees in full: sent or received by their organisation."""
+    if not _active(user):
+        return false()
+    return or_(Referral.from_organisation_id == user.organisation_id,
+               Referral.to_organisation_id == user.organisation_id)
+
+
+def referral_route_filter(user: User) -> ColumnElement[bool]:
+    """Referrals whose route and state ``user`` may see."""
+    if not _active(user):
+        return false()
+    conditions = [referral_party_filter(user), consent_current(Referral.company_id)]
+    if user.role == Role.coordinator.value and user.provinces:
+        province_ids = [p.id for p in user.provinces]
+        conditions.append(exists().where(Company.id == Referral.company_id,
+                                         Company.province_id.in_(province_ids)))
+    return or_(*conditions)
+
+
+def task_filter(user: User) -> ColumnElement[bool]:
+    if not _active(user):
+        return false()
+    return or_(FollowUpTask.organisation_id == user.organisation_id,
+               FollowUpTask.owner_id == user.id)
+
+

@@ -114,7 +114,7 @@ def province(name: str) -> Province:
 
 
 @pytest.fixture
-def make_org():
+def make_org(app):
     def make(name=None, kind="edih", provinces=("Utrecht",), **overrides):
         org = Organisation(name=name or f"Organisatie {next(_counter)}", kind=kind, **overrides)
         org.provinces = [province(p) for p in provinces]
@@ -142,7 +142,7 @@ def make_user(make_org):
 
 
 @pytest.fixture
-def make_company():
+def make_company(app):
     def make(org=None, **overrides):
         from crm.reference import section_for_sbi
         from crm.models import Municipality, size_class_for
@@ -170,7 +170,7 @@ def make_company():
 
 
 @pytest.fixture
-def make_contact():
+def make_contact(app):
     def make(company, org, **overrides):
         values = dict(name=f"Contact {next(_counter)}", role="eigenaar",
                       email="contact@example.nl", phone="030 123 45 67")

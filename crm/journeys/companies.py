@@ -8,6 +8,7 @@ from sqlalchemy.orm import object_session
 from ..models import (Company, ContactPerson, Maturity, Municipality, Phase, SizeClass, User,
                       size_class_for, utcnow)
 from ..reference import normalise, section_for_sbi
+from . import audit
 from .errors import N_, DuplicateKvk, StaleEdit, ValidationFailed
 
 #: Master-data fields an edit may change, in form order.
@@ -155,6 +156,8 @@ def create_company(data: dict, *, by: User) -> Company:
                       created_by_id=by.id, created_at=utcnow())
     session.add(company)
     session.flush()
+    audit.record(by, "create", "company", company.id, company_id=company.id,
+                 changes={k: [None, v] for k, v in values.items() if v not in (None, "")})
     return company
 
 
@@ -172,13 +175,18 @@ def update_company(company: Company, data: dict, *, by: User, version: int | Non
     changed = {k: v for k, v in values.items() if getattr(company, k) != v}
     if not changed:
         return company
-    for key, value in changed.items():
-        setattr(company, key, value)
-    derived = search_fields(company.name, company.trade_names, company.kvk)
-    for key, value in derived.items():
-        setattr(company, key, value)
-    company.updated_by_id = by.id
-    company.updated_at = utcnow()
+    by_id = by.id  # read before changing anything: loading it must not flush half a change
+    before = {k: getattr(company, k) for k in changed}
+    with session.no_autoflush:
+        for key, value in changed.items():
+            setattr(company, key, value)
+        for key, value in search_fields(company.name, company.trade_names,
+                                        company.kvk).items():
+            setattr(company, key, value)
+        company.updated_by_id = by_id
+        company.updated_at = utcnow()
+        audit.record(by, "update", "company", company.id, company_id=company.id,
+                     changes=audit.diff(before, changed), session=session)
     session.flush()  # the version_id_col guard raises StaleDataError on a concurrent save
     return company
 
@@ -216,18 +224,26 @@ def add_contact(company: Company, data: dict, *, by: User) -> ContactPerson:
                             created_by_id=by.id, created_at=utcnow(), **validate_contact(data))
     session.add(contact)
     session.flush()
+    audit.record(by, "create", "contact", contact.id, company_id=company.id)
     return contact
 
 
 def update_contact(contact: ContactPerson, data: dict, *, by: User) -> ContactPerson:
-    for key, value in validate_contact(data).items():
+    values = validate_contact(data)
+    before = {k: getattr(contact, k) for k in values}
+    for key, value in values.items():
         setattr(contact, key, value)
+    # Personal values are not copied into the audit trail: only which fields changed.
+    changed = {k: ["…", "…"] for k in audit.diff(before, values)}
+    audit.record(by, "update", "contact", contact.id, company_id=contact.company_id,
+                 changes=changed)
     object_session(by).flush()
     return contact
 
 
 def delete_contact(contact: ContactPerson, *, by: User) -> None:
     session = object_session(by)
+    audit.record(by, "delete", "contact", contact.id, company_id=contact.company_id)
     session.delete(contact)
     session.flush()
 

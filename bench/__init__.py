@@ -1,0 +1,1 @@
+"""Benchmarks: generate a realistic company register and time company search against it."""

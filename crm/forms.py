@@ -1,0 +1,91 @@
+"""WTForms forms (CSRF through Flask-WTF). Domain rules live in the operations, not here."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, EmailField, HiddenField, IntegerField, PasswordField,
+                     SelectField, StringField, TelField, TextAreaField)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+
+from .models import LOCALES
+
+
+def size_class_choices():
+    return [("", _l("Unknown")), ("zzp", _l("zzp (self-employed)")),
+            ("micro", _l("micro (1–10)")), ("klein", _l("small (10–50)")),
+            ("middelgroot", _l("medium-sized (50–250)")),
+            ("groot", _l("large (250 or more, not an SME)"))]
+
+
+def phase_choices():
+    return [("", _l("Unknown")), ("starter", _l("starter")), ("scale-up", _l("scale-up")),
+            ("overig", _l("other"))]
+
+
+def maturity_choices():
+    return [("onbekend", _l("unknown")), ("laag", _l("low")), ("middel", _l("medium")),
+            ("hoog", _l("high"))]
+
+
+def language_choices():
+    names = {"nl": "Nederlands", "en": "English"}
+    return [(code, names[code]) for code in LOCALES]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)],
+                       render_kw={"autocomplete": "username", "autofocus": True})
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
+                             render_kw={"autocomplete": "current-password"})
+
+
+class CompanyForm(FlaskForm):
+    kvk = StringField(_l("KVK number"), validators=[DataRequired(), Length(max=20)],
+                      description=_l("8 digits, for example 01234567"),
+                      render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    establishment_number = StringField(_l("Establishment number"),
+                                       validators=[Optional(), Length(max=20)],
+                                       description=_l("vestigingsnummer, 12 digits"),
+                                       render_kw={"inputmode": "numeric"})
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    trade_names = TextAreaField(_l("Trade names"), validators=[Optional(), Length(max=4000)],
+                                description=_l("one per line"), render_kw={"rows": 2})
+    sbi_code = StringField(_l("SBI code"), validators=[Optional(), Length(max=10)],
+                           description=_l("2 to 5 digits, for example 6201"),
+                           render_kw={"inputmode": "numeric"})
+    employees = IntegerField(_l("Working persons"),
+                             validators=[Optional(), NumberRange(min=0, max=1_000_000)],
+                             description=_l("determines the size class when filled in"))
+    size_class = SelectField(_l("Size class"), choices=size_class_choices, validate_choice=True)
+    phase = SelectField(_l("Phase"), choices=phase_choices)
+    municipality_id = SelectField(_l("Municipality"), choices=[], validate_choice=False)
+    website = StringField(_l("Website"), validators=[Optional(), Length(max=300)],
+                          render_kw={"inputmode": "url"})
+    digital_maturity = SelectField(_l("Digital maturity"), choices=maturity_choices)
+    non_mailing = BooleanField(_l("Non-mailing indicator (no unsolicited mail)"))
+    version = HiddenField()
+
+
+class ContactForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)],
+                       render_kw={"autocomplete": "off"})
+    role = StringField(_l("Role"), validators=[Optional(), Length(max=100)],
+                       description=_l("for example owner or IT manager"))
+    email = EmailField(_l("E-mail address"),
+                       validators=[Optional(), Email(check_deliverability=False),
+                                   Length(max=254)])
+    phone = TelField(_l("Phone"), validators=[Optional(), Length(max=40)])
+
+
+class LanguageForm(FlaskForm):
+    locale = SelectField(_l("Language"), choices=language_choices)
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()],
+                                     render_kw={"autocomplete": "current-password"})
+    new_password = PasswordField(_l("New password"),
+                                 validators=[DataRequired(), Length(min=10, max=200)],
+                                 render_kw={"autocomplete": "new-password"})
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: only the CSRF token, for buttons that change something."""

@@ -1,0 +1,77 @@
+"""Signing in (with a rate limit kept in the database) and account settings."""
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..models import LOCALES, LoginAttempt, User, utcnow
+from .errors import N_, DomainError, ValidationFailed
+
+# Compared against when the e-mail address is unknown, so both paths take as long.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+MIN_PASSWORD_LENGTH = 10
+
+
+class TooManyAttempts(DomainError):
+    message = N_("Too many failed sign-in attempts. Please wait %(minutes)d minutes and try "
+                 "again.")
+
+
+class BadCredentials(DomainError):
+    message = N_("The e-mail address or password is incorrect.")
+
+
+def _recent_failures(session: Session, column, value, since: datetime) -> int:
+    return session.scalar(
+        select(func.count()).select_from(LoginAttempt)
+        .where(column == value, LoginAttempt.at >= since, LoginAttempt.success.is_(False)))
+
+
+def authenticate(session: Session, email: str, password: str, *, address: str,
+                 max_failures: int = 5, window_seconds: int = 900,
+                 now: datetime | None = None) -> User:
+    """The active user with these credentials; records the attempt either way.
+
+    Raises TooManyAttempts when the address or the e-mail address has failed too often in the
+    window (before looking at the password, so guessing stops), and BadCredentials with one
+    generic message for an unknown address, a wrong password or an inactive account.
+    """
+    now = now or utcnow()
+    email = (email or "").strip().lower()[:254]
+    address = (address or "unknown")[:45]
+    since = now - timedelta(seconds=window_seconds)
+    if (_recent_failures(session, LoginAttempt.email, email, since) >= max_failures
+            or _recent_failures(session, LoginAttempt.address, address, since)
+            >= 4 * max_failures):
+        raise TooManyAttempts(minutes=max(1, window_seconds // 60))
+
+    user = session.scalars(select(User).where(User.email == email)).first()
+    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
+    ok = ok and user is not None and user.is_active
+    session.add(LoginAttempt(email=email, address=address, at=now, success=ok))
+    if not ok:
+        session.flush()
+        raise BadCredentials()
+    user.last_login_at = now
+    session.flush()
+    return user
+
+
+def set_locale(user: User, locale: str) -> None:
+    if locale not in LOCALES:
+        raise ValidationFailed({"locale": [(N_("Choose a language from the list."), {})]})
+    user.locale = locale
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    errors = {}
+    if not check_password_hash(user.password_hash, current or ""):
+        errors["current_password"] = [(N_("This is not your current password."), {})]
+    if len(new or "") < MIN_PASSWORD_LENGTH:
+        errors["new_password"] = [(N_("Choose a password of at least %(n)d characters."),
+                                   {"n": MIN_PASSWORD_LENGTH})]
+    if errors:
+        raise ValidationFailed(errors)
+    user.password_hash = generate_password_hash(new)

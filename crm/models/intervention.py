@@ -1,0 +1,137 @@
+"""Interventions (contacts and activities) of an organisation with a company, and events."""
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Index, String, Table, Text, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, UTCDateTime, utcnow
+from .company import Company
+from .organisation import Organisation
+from .user import User
+from .vocabulary import BOTTLENECK_SLUGS, INTERVENTION_KIND_SLUGS, TOPIC_SLUGS
+
+
+def _one_of(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+intervention_bottlenecks = Table(
+    "intervention_bottlenecks",
+    Base.metadata,
+    Column("intervention_id", ForeignKey("interventions.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("bottleneck", String(20), primary_key=True),
+    CheckConstraint(_one_of("bottleneck", BOTTLENECK_SLUGS), name="bottleneck_known"),
+)
+
+intervention_topics = Table(
+    "intervention_topics",
+    Base.metadata,
+    Column("intervention_id", ForeignKey("interventions.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("topic", String(30), primary_key=True),
+    CheckConstraint(_one_of("topic", TOPIC_SLUGS), name="topic_known"),
+)
+
+
+class Event(Base):
+    """A workshop or other event, logged once; each attendee gets an intervention."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        CheckConstraint(_one_of("kind", INTERVENTION_KIND_SLUGS), name="kind_known"),
+        CheckConstraint("length(trim(title)) > 0", name="title_not_blank"),
+    )
+
+    #: Surrogate key.
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The organisation that held the event.
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    #: Kind of activity (usually ``workshops``).
+    kind: Mapped[str] = mapped_column(String(30))
+    #: Title of the event.
+    title: Mapped[str] = mapped_column(String(200))
+    #: Date the event took place.
+    occurred_on: Mapped[date] = mapped_column(Date)
+    #: What the event was about (shared with the attendees' interventions).
+    summary: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: Who logged it.
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: When it was logged.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow,
+                                                 server_default=func.current_timestamp())
+
+    organisation: Mapped[Organisation] = relationship()
+
+
+class Intervention(Base):
+    """A contact moment or activity of one organisation with one company."""
+
+    __tablename__ = "interventions"
+    __table_args__ = (
+        CheckConstraint(_one_of("kind", INTERVENTION_KIND_SLUGS), name="kind_known"),
+        Index("ix_interventions_company_occurred", "company_id", "occurred_on"),
+        Index("ix_interventions_organisation_occurred", "organisation_id", "occurred_on"),
+    )
+
+    #: Surrogate key.
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The company it was with.
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    #: The organisation that did it.
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    #: The staff member who did it.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
+                                                index=True)
+    #: The event it was part of, for workshop attendees.
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"),
+                                                 index=True)
+    #: Date it took place.
+    occurred_on: Mapped[date] = mapped_column(Date)
+    #: A plain contact (intake, telefoon, e-mail, bezoek) or one of the 12 archetypes.
+    kind: Mapped[str] = mapped_column(String(30))
+    #: What happened, shared with other organisations under consent.
+    summary: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: Internal note: never leaves the organisation.
+    internal_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: Who logged it.
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: When it was logged.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow,
+                                                 server_default=func.current_timestamp())
+
+    company: Mapped[Company] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    event: Mapped[Event | None] = relationship()
+    _bottleneck_rows = relationship(
+        "InterventionBottleneck", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="InterventionBottleneck.bottleneck")
+    _topic_rows = relationship(
+        "InterventionTopic", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="InterventionTopic.topic")
+
+    @property
+    def bottlenecks(self) -> list[str]:
+        return [r.bottleneck for r in self._bottleneck_rows]
+
+    @bottlenecks.setter
+    def bottlenecks(self, values) -> None:
+        self._bottleneck_rows = [InterventionBottleneck(bottleneck=v)
+                                 for v in dict.fromkeys(values)]
+
+    @property
+    def topics(self) -> list[str]:
+        return [r.topic for r in self._topic_rows]
+
+    @topics.setter
+    def topics(self, values) -> None:
+        self._topic_rows = [InterventionTopic(topic=v) for v in dict.fromkeys(values)]
+
+
+class InterventionBottleneck(Base):
+    __table__ = intervention_bottlenecks
+
+
+class InterventionTopic(Base):
+    __table__ = intervention_topics

@@ -1,0 +1,69 @@
+"""The base view every record page uses: load the object, ask the policy, then act."""
+from flask import abort, request
+from flask.views import MethodView
+from flask_babel import gettext
+from flask_login import current_user
+
+from ..extensions import db
+from ..journeys.errors import DomainError, ValidationFailed
+from ..policy import CREATE, EDIT, VIEW, may
+
+
+class RecordView(MethodView):
+    """Subclasses set ``model`` and ``action`` (per method via ``actions``)."""
+
+    model: type = None
+    #: The policy action each HTTP method needs.
+    actions = {"GET": VIEW, "HEAD": VIEW, "POST": EDIT}
+    #: URL argument holding the primary key.
+    pk_arg = "id"
+
+    def load(self, **kwargs):
+        obj = db.session.get(self.model, kwargs.pop(self.pk_arg))
+        if obj is None:
+            abort(404)
+        return obj, kwargs
+
+    def dispatch_request(self, **kwargs):
+        obj, rest = self.load(**kwargs)
+        if not may(current_user, VIEW, obj):
+            abort(404)  # what a user may not see does not exist for them
+        action = self.actions.get(request.method, EDIT)
+        if action != VIEW and not may(current_user, action, obj):
+            abort(403)
+        handler = getattr(self, request.method.lower(), None)
+        if handler is None and request.method == "HEAD":
+            handler = self.get
+        if handler is None:
+            abort(405)
+        return handler(obj, **rest)
+
+
+def require(action: str, obj) -> None:
+    """For views without a loaded record (creating one): 403 unless the policy allows it."""
+    if not may(current_user, action if action else CREATE, obj):
+        abort(403)
+
+
+def message(error: DomainError) -> str:
+    return gettext(error.message, **error.params)
+
+
+def apply_errors(form, error: ValidationFailed) -> list[str]:
+    """Put an operation's field errors next to the form's fields; returns the rest."""
+    rest = []
+    for field, messages in error.errors.items():
+        texts = [gettext(msg, **params) for msg, params in messages]
+        if field in form:
+            form[field].errors = list(form[field].errors) + texts
+        else:
+            rest.extend(texts)
+    return rest
+
+
+def int_arg(name: str, default: int = 1, minimum: int = 1, maximum: int = 10_000) -> int:
+    try:
+        value = int(request.args.get(name, default))
+    except (TypeError, ValueError):
+        return default
+    return min(max(value, minimum), maximum)

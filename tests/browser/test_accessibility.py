@@ -1,0 +1,264 @@
+"""An axe-core sweep (WCAG 2.0/2.1 A and AA) over every page, in Dutch, as the user sees it.
+
+Fails on every violation of impact "serious" or "critical", listing the rule, its impact and
+the first elements it was found on. axe is injected with ``add_script_tag``, i.e. an inline
+script, which the app's CSP (``script-src 'self'``) blocks: the contexts used here bypass the
+CSP in the browser. The app's CSP itself is unchanged (tests/test_security_basics.py checks it).
+"""
+import re
+from pathlib import Path
+
+import pytest
+from flask import url_for
+from playwright.sync_api import expect
+
+from crm.extensions import db
+from crm.models import Company
+
+from .conftest import browser_login
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+FAILING_IMPACTS = {"serious", "critical"}
+
+_RUN_AXE = """async (tags) => {
+  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+  return result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help, count: v.nodes.length,
+    targets: v.nodes.slice(0, 5).map(n => n.target.join(' ')),
+  }));
+}"""
+
+
+def axe_violations(page) -> list[dict]:
+    """All axe violations on the page as it is now."""
+    if not AXE.is_file():
+        pytest.fail(f"axe-core is missing at {AXE}: run `npm install --no-save --no-audit "
+                    "--no-fund --prefix tests axe-core@4.11.4` (the Makefile does this)",
+                    pytrace=False)
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(_RUN_AXE, TAGS)
+
+
+def describe(violations) -> str:
+    return "\n".join(f"  {v['id']} ({v['impact']}, {v['count']}x): {v['help']} -- "
+                     + "; ".join(v["targets"]) for v in violations)
+
+
+def assert_accessible(page, label: str):
+    violations = axe_violations(page)
+    lesser = [v for v in violations if v["impact"] not in FAILING_IMPACTS]
+    if lesser:  # shown with -rA / on failure; not failing
+        print(f"[axe] {label} {page.url}: minor/moderate\n{describe(lesser)}")
+    serious = [v for v in violations if v["impact"] in FAILING_IMPACTS]
+    assert not serious, (f"axe: serious/critical WCAG violations on {label} ({page.url}):\n"
+                         f"{describe(serious)}")
+
+
+@pytest.fixture
+def axe_context(new_context):
+    """A context in which axe can be injected despite the CSP."""
+    def make(**options):
+        return new_context(bypass_csp=True, **options)
+    return make
+
+
+@pytest.fixture
+def data(make_org, make_user, make_company, make_contact):
+    org = make_org(name="Digitale Werkplaats Utrecht")
+    user = make_user(org=org, name="Sanne Jansen")
+    company = make_company(name="Bakkerij De Zonnebloem B.V.", kvk="01234567",
+                           trade_names="De Zonnebloem\nZonnebloem Online",
+                           website="https://www.zonnebloem.example", phase="starter")
+    for name in ("Anna de Vries", "Bram Bakker"):
+        make_contact(company, org, name=name)
+    for n in range(3):
+        make_company(name=f"Fietsenmaker {n} B.V.")
+    return {"user": user, "company": company,
+            "contact": company.contacts[0]}
+
+
+def _open_company_form_with_errors(page, data):
+    page.goto("/companies/new")
+    page.locator("#kvk").fill("123")
+    page.locator("#name").fill("Foutje B.V.")
+    page.locator("#sbi_code").fill("99999")
+    page.locator("#website").fill("geen website")
+    with page.expect_navigation() as nav:
+        page.locator("form:has(#kvk) button[type=submit]").click()
+    assert nav.value.status == 422
+    expect(page.locator("#kvk-error")).to_be_visible()
+
+
+def _open_company_conflict(page, data):
+    company = data["company"]
+    page.goto(f"/companies/{company.id}/edit")
+    saved = db.session.get(Company, company.id)
+    saved.name = "Bakkerij De Zonnebloem Holding B.V."
+    db.session.commit()
+    page.locator("#name").fill("Mijn Bakkerij B.V.")
+    with page.expect_navigation() as nav:
+        page.locator("form:has(#kvk) button[type=submit]").click()
+    assert nav.value.status == 409
+    expect(page.locator(".alert-warning table")).to_be_visible()
+
+
+def _open_contact_form_with_errors(page, data):
+    page.goto(f"/companies/{data['company'].id}/contacts/new")
+    page.locator("#email").fill("geen-adres")
+    page.locator("#phone").fill("bel me")
+    with page.expect_navigation() as nav:
+        page.locator("form:has(#email) button[type=submit]").click()
+    assert nav.value.status == 422
+
+
+def _open_account_with_errors(page, data):
+    page.goto("/account/")
+    page.locator("#pw-current_password").fill("fout")
+    page.locator("#pw-new_password").fill("kort")
+    with page.expect_navigation() as nav:
+        page.locator("form:has(#pw-new_password) button[type=submit]").click()
+    assert nav.value.status == 422
+
+
+def _open_flash_message(page, data):
+    """A page with a flash message (the detail page after saving)."""
+    company = data["company"]
+    page.goto(f"/companies/{company.id}/edit")
+    with page.expect_navigation():
+        page.locator("form:has(#kvk) button[type=submit]").click()
+    expect(page.locator(".alert-success")).to_be_visible()
+
+
+#: Pages of a signed-in user: a path (formatted with the data) or a function opening the page.
+USER_PAGES = {
+    "search-all": "/",
+    "search-results": "/?q=zonnebl",
+    "search-filtered": "/?q=bedrijf&size=micro&province=1&sector=J",
+    "search-no-results": "/?q=bestaat-niet-xyz",
+    "company-detail-with-contacts": "/companies/{company.id}",
+    "company-detail-after-save": _open_flash_message,
+    "company-new": "/companies/new",
+    "company-new-prefilled": "/companies/new?kvk=76543210",
+    "company-new-with-errors": _open_company_form_with_errors,
+    "company-edit": "/companies/{company.id}/edit",
+    "company-edit-conflict-409": _open_company_conflict,
+    "contact-new": "/companies/{company.id}/contacts/new",
+    "contact-new-with-errors": _open_contact_form_with_errors,
+    "contact-edit": "/contacts/{contact.id}/edit",
+    "account": "/account/",
+    "account-with-errors": _open_account_with_errors,
+    "not-found-404": "/companies/999999",
+    "unknown-path-404": "/bestaat/niet",
+}
+
+
+@pytest.mark.parametrize("name", USER_PAGES)
+def test_user_page_is_accessible(name, axe_context, data):
+    page = browser_login(axe_context().new_page(), data["user"])
+    target = USER_PAGES[name]
+    if callable(target):
+        target(page, data)
+    else:
+        response = page.goto(target.format(**data))
+        expected = 404 if "404" in name else 200
+        assert response.status == expected, (name, response.status)
+    expect(page.locator("html")).to_have_attribute("lang", "nl")
+    assert_accessible(page, name)
+
+
+def test_login_page_is_accessible(axe_context):
+    page = axe_context().new_page()
+    response = page.goto("/login?next=/companies/1")
+    assert response.status == 200
+    assert_accessible(page, "login")
+
+
+def test_login_page_with_error_is_accessible(axe_context, make_user):
+    page = axe_context().new_page()
+    page.goto("/login")
+    page.locator("#email").fill(make_user().email)
+    page.locator("#password").fill("fout")
+    with page.expect_navigation() as nav:
+        page.locator("form:has(#password) button[type=submit]").click()
+    assert nav.value.status == 401
+    assert_accessible(page, "login-with-error")
+
+
+def test_login_page_in_english_is_accessible(axe_context):
+    page = axe_context().new_page()
+    page.goto("/login")
+    with page.expect_navigation():
+        page.locator("form[action*='/language/'] button").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    assert_accessible(page, "login-english")
+
+
+def _admin_pages(app) -> list[tuple[str, str]]:
+    """(label, path) of the admin index and every model view's list and create page."""
+    admin = app.extensions.get("crm_admin")
+    if admin is None:
+        return []
+    pages = [("admin-index", "/admin/")]
+    with app.test_request_context():
+        for view in admin._views:
+            if not hasattr(view, "create_view"):
+                continue
+            pages.append((f"admin-{view.endpoint}-list", url_for(f"{view.endpoint}.index_view")))
+            if view.can_create:
+                pages.append((f"admin-{view.endpoint}-create",
+                              url_for(f"{view.endpoint}.create_view")))
+    return pages
+
+
+def test_admin_pages_are_accessible(app, axe_context, make_user, make_org, make_company):
+    """The admin index and every model's list and create page, as an administrator."""
+    pages = _admin_pages(app)
+    assert pages, "no admin views registered"
+    admin = make_user(role="admin", org=make_org(name="Beheer"))
+    make_user(name="Piet Gebruiker")
+    make_company()
+    page = browser_login(axe_context().new_page(), admin)
+    problems = []
+    for label, path in pages:
+        response = page.goto(path)
+        if response.status != 200:
+            problems.append(f"{label} {path}: HTTP {response.status}")
+            continue
+        if page.locator("html").get_attribute("lang") not in ("nl", "nl-NL"):
+            problems.append(f"{label} {path}: <html lang> is "
+                            f"{page.locator('html').get_attribute('lang')!r}, not nl")
+        violations = [v for v in axe_violations(page) if v["impact"] in FAILING_IMPACTS]
+        if violations:
+            problems.append(f"{label} {path}:\n{describe(violations)}")
+    assert not problems, "admin pages:\n" + "\n".join(problems)
+
+
+def test_admin_form_with_errors_is_accessible(axe_context, make_user, make_org):
+    admin = make_user(role="admin", org=make_org(name="Beheer"))
+    page = browser_login(axe_context().new_page(), admin)
+    response = page.goto("/admin/users/new/")
+    assert response.status == 200
+    page.locator("#email").fill("geen-adres")
+    page.locator("#new_password").fill("kort")
+    form = page.locator("form:has(#email)")
+    form.evaluate("f => { f.noValidate = true; }")   # let the server do the validating
+    with page.expect_navigation():
+        form.locator("[type=submit]").first.click()
+    expect(page.locator("#email")).to_have_value("geen-adres")
+    assert_accessible(page, "admin-user-create-with-errors")
+
+
+def test_sweep_covers_every_page_with_a_get_view(app):
+    """A new page must be added to the sweep: every GET route of the app is listed here."""
+    covered = {"companies.search", "companies.detail", "companies.create", "companies.edit",
+               "contacts.create", "contacts.edit", "account.settings", "auth.login"}
+    not_pages = {"static", "bootstrap.static", "health.healthz", "auth.logout",
+                 "companies.by_kvk"}   # JSON, a redirect, or static files
+    missing = sorted(
+        rule.endpoint for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and rule.endpoint not in covered | not_pages
+        and not rule.endpoint.startswith("admin") and not re.search(r"\.static$", rule.endpoint))
+    assert not missing, f"pages not in the accessibility sweep: {missing}"
