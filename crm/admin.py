@@ -197,7 +197,9 @@ class UserView(SecureModelView):
     form_extra_fields = {
         "new_password": PasswordField(
             _l("New password"),
-            validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+            validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH, max=200),
+                        Regexp(r"^[^\x00-\x1f\x7f]*$",
+                               message=_l("A password cannot contain control characters."))],
             description=_l("At least 10 characters. Required for a new user; leave empty to "
                            "keep the current password."),
             render_kw={"autocomplete": "new-password"}),

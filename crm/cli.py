@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from .extensions import db
+from .journeys.accounts import password_problem
 from .models import Organisation, OrganisationKind, Province, Role, User
 from .reference import province_name
 
@@ -110,6 +111,9 @@ def create_user(email, org_name, role, provinces, password, name):
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         raise click.ClickException(
             f"The password is too short: use at least {MIN_PASSWORD_LENGTH} characters.")
+    if password is not None and password_problem(password):
+        raise click.ClickException("The password cannot contain control characters and may "
+                                   "be at most 200 characters.")
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
         raise click.ClickException(f"A user with e-mail address {email} already exists.")
     name = _one_line(name or "") or _name_from_email(email)
@@ -191,4 +195,8 @@ def demo_logins():
 
 
 def init_app(app) -> None:
+    from .mail_commands import register as register_mail_commands
+    register_mail_commands(crm)
+    from .api.commands import register as register_api_commands
+    register_api_commands(crm)
     app.cli.add_command(crm)

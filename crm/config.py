@@ -38,6 +38,10 @@ def from_environment(instance_path: Path) -> dict:
         "MAIL_PASSWORD": os.environ.get("CRM_MAIL_PASSWORD", ""),
         "MAIL_USE_TLS": _bool("CRM_MAIL_USE_TLS"),
         "MAIL_SENDER": os.environ.get("CRM_MAIL_SENDER", "Volgende Deur <noreply@localhost>"),
+        # Where the site lives, for links in e-mail (no trailing slash needed).
+        "BASE_URL": os.environ.get("CRM_BASE_URL", "http://127.0.0.1:5000"),
+        # Working days a receiver has to accept a referral before it shows as overdue.
+        "REFERRAL_ACCEPT_DAYS": int(os.environ.get("CRM_REFERRAL_ACCEPT_DAYS", "5")),
         # Cookies get the Secure flag when the site is served over HTTPS.
         "SESSION_COOKIE_SECURE": _bool("CRM_HTTPS"),
         "PREFERRED_URL_SCHEME": "https" if _bool("CRM_HTTPS") else "http",

@@ -235,4 +235,6 @@ def seed(session: Session, *, companies: int = 400, seed_value: int = 2025) -> l
                     email=f"{_slug(first)}.{_slug(last)}@{slug}.example.nl",
                     phone=f"06 {rng.randint(1000, 9999)} {rng.randint(1000, 9999)}"))
     session.flush()
+    from .demo_journeys import seed_journeys
+    seed_journeys(session, rng, journeys=min(150, companies // 2))
     return logins

@@ -1,11 +1,45 @@
 """WTForms forms (CSRF through Flask-WTF). Domain rules live in the operations, not here."""
+from flask import request
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from flask_wtf import FlaskForm as _FlaskForm
+from flask_wtf.file import FileField
+from werkzeug.datastructures import CombinedMultiDict, ImmutableMultiDict
 from wtforms import (BooleanField, EmailField, HiddenField, IntegerField, PasswordField,
                      SelectField, StringField, TelField, TextAreaField)
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from .models import LOCALES
+
+
+class FlaskForm(_FlaskForm):
+    """Base of every form: reads only a posted HTML form (never a JSON body), and uploaded
+    files only for file fields, so a field never receives a dict, a list or a file."""
+
+    class Meta:
+        def wrap_formdata(self, form, formdata):
+            if not _is_auto(formdata):
+                return formdata
+            if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
+                return None
+            data = request.form
+            if any(isinstance(f, FileField) for f in form):
+                return CombinedMultiDict((request.files, data))
+            return data if data else ImmutableMultiDict()
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        for field in self:
+            values = field.data if isinstance(field.data, list) else [field.data]
+            if any(isinstance(v, str) and "\x00" in v for v in values):
+                field.errors = list(field.errors) + [
+                    _l("This contains a character that is not allowed (a NUL byte).")]
+                ok = False
+        return ok
+
+
+def _is_auto(formdata) -> bool:
+    from flask_wtf.form import _Auto
+    return formdata is _Auto
 
 
 def size_class_choices():

@@ -1,7 +1,7 @@
 """Languages: Dutch by default, English per user (or per session before signing in)."""
 from pathlib import Path
 
-from flask import g, request, session
+from flask import has_request_context, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -12,6 +12,8 @@ TRANSLATIONS = Path(__file__).parent / "translations"
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        return "nl"  # CLI commands, mail jobs: the default language
     if getattr(current_user, "is_authenticated", False):
         return current_user.locale
     chosen = session.get("locale")

@@ -18,8 +18,8 @@ The rules (see README, "Who sees what"):
 """
 from sqlalchemy import ColumnElement, exists, false, or_, select, true
 
-from .models import (ApiToken, Company, Consent, ContactPerson, FollowUpTask, Intervention,
-                     Notification, Organisation, Referral, Role, User)
+from .models import (ApiToken, Company, Consent, ContactPerson, Event, FollowUpTask,
+                     Intervention, Notification, Organisation, Referral, Role, User)
 
 VIEW, EDIT, CREATE, DELETE = "view", "edit", "create", "delete"
 #: Referral actions and whose they are.
@@ -68,6 +68,12 @@ def _intervention(user, action, intervention):
     return own  # edit, delete
 
 
+def _event(user, action, event):
+    # The event itself (title, attendee list, unresolved numbers) belongs to its organisation;
+    # the attendees' interventions follow the intervention rule.
+    return event.organisation_id == user.organisation_id
+
+
 def _referral(user, action, referral):
     party = user.organisation_id in (referral.from_organisation_id, referral.to_organisation_id)
     if action == VIEW:  # everything it carries
@@ -100,6 +106,7 @@ _RULES = {
     ContactPerson: _contact,
     Organisation: _organisation,
     Intervention: _intervention,
+    Event: _event,
     Referral: _referral,
     FollowUpTask: _task,
     Notification: _notification,

@@ -24,6 +24,11 @@ def normalise(text: str) -> str:
     return " ".join(stripped.casefold().split())
 
 
+def is_digits(text: str) -> bool:
+    """Only the ASCII digits 0-9 (``str.isdigit`` also accepts ``²`` and ``٣``)."""
+    return bool(text) and text.isascii() and text.isdigit()
+
+
 def _rows(name: str) -> list[dict]:
     with open(DATA / name, newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
@@ -62,7 +67,7 @@ def province_name(text: str) -> str | None:
 
 def section_for_sbi(code: str) -> str | None:
     """The SBI section letter of an SBI code (its first two digits), or None if unknown."""
-    if not code or len(code) < 2 or not code.isdigit():
+    if not code or len(code) < 2 or not is_digits(code):
         return None
     division = int(code[:2])
     for row in sbi_sections():

@@ -273,3 +273,41 @@ def test_helpers():
     assert prefix_upper_bound("a\U0010ffff") == "b"
     assert prefix_upper_bound("\U0010ffff") is None
     assert prefix_upper_bound("\ud7ff") == "\ue000"
+
+
+def test_long_queries_match_exactly(app, make_company):
+    make_company(name="Van den Berg Installatietechniek B.V.")
+    make_company(name="Berg Installatie Van Techniek")  # the same trigrams, not the phrase
+    make_company(name='Quote "Aan" Zee Installatietechniek')
+    assert names(search("den berg installatietechniek")) == [
+        "Van den Berg Installatietechniek B.V."]
+    assert names(search('quote "aan" zee')) == ['Quote "Aan" Zee Installatietechniek']
+    assert names(search('"aan" zee installatietechniek')) == [
+        'Quote "Aan" Zee Installatietechniek']
+
+
+def test_fts5_trigram_query():
+    from crm.journeys.search import fts5_trigram_query
+    assert fts5_trigram_query("bakkerij") == '"bakkerij"'
+    assert fts5_trigram_query('ab"cdefghij') == '"ab""" AND "cde" AND "fgh" AND "hij"'
+    long = fts5_trigram_query("van den berg installatietechniek")
+    assert long.count(" AND ") == 5 and long.startswith('"van"') and long.endswith('"iek"')
+
+
+def test_slow_substring_search_gives_up(app, make_company, monkeypatch):
+    make_company(name="Langzaam Bedrijf")
+    make_company(name="Bedrijf Langzaam")
+    if db.engine.dialect.name == "postgresql":
+        # Make the candidate query slow: pg_sleep in a condition PostgreSQL must evaluate.
+        original = search_module._substring_candidates
+
+        def slow(session, key, limit):
+            return original(session, key, limit).where(
+                sa.text("(SELECT true FROM pg_sleep(0.05))"))
+        monkeypatch.setattr(search_module, "_substring_candidates", slow)
+        result = search("langzaam")
+        assert names(result) == ["Langzaam Bedrijf"] and result.capped
+        db.session.execute(sa.text("SELECT 1"))  # the transaction is still usable
+        assert db.session.scalar(sa.text("SHOW statement_timeout")) == "0"
+    monkeypatch.setattr(search_module, "SUBSTRING_TIMEOUT_MS", 1000)
+    assert names(search("langzaam")) == ["Langzaam Bedrijf", "Bedrijf Langzaam"]

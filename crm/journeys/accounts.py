@@ -39,7 +39,9 @@ def authenticate(session: Session, email: str, password: str, *, address: str,
     generic message for an unknown address, a wrong password or an inactive account.
     """
     now = now or utcnow()
-    email = (email or "").strip().lower()[:254]
+    email = email if isinstance(email, str) else ""
+    password = password if isinstance(password, str) else ""
+    email = email.strip().lower()[:254]
     address = (address or "unknown")[:45]
     since = now - timedelta(seconds=window_seconds)
     if (_recent_failures(session, LoginAttempt.email, email, since) >= max_failures
@@ -65,13 +67,24 @@ def set_locale(user: User, locale: str) -> None:
     user.locale = locale
 
 
+def password_problem(password) -> tuple[str, dict] | None:
+    """Why ``password`` is not acceptable (a msgid and its parameters), or None."""
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
+        return (N_("Choose a password of at least %(n)d characters."), {"n": MIN_PASSWORD_LENGTH})
+    if any(ord(c) < 32 or ord(c) == 127 for c in password):
+        return (N_("A password cannot contain control characters."), {})
+    if len(password) > 200:
+        return (N_("Choose a password of at most %(n)d characters."), {"n": 200})
+    return None
+
+
 def change_password(user: User, current: str, new: str) -> None:
     errors = {}
     if not check_password_hash(user.password_hash, current or ""):
         errors["current_password"] = [(N_("This is not your current password."), {})]
-    if len(new or "") < MIN_PASSWORD_LENGTH:
-        errors["new_password"] = [(N_("Choose a password of at least %(n)d characters."),
-                                   {"n": MIN_PASSWORD_LENGTH})]
+    problem = password_problem(new)
+    if problem:
+        errors["new_password"] = [problem]
     if errors:
         raise ValidationFailed(errors)
     user.password_hash = generate_password_hash(new)

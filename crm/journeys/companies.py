@@ -5,6 +5,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import object_session
 
+from ..reference import is_digits
 from ..models import (Company, ContactPerson, Maturity, Municipality, Phase, SizeClass, User,
                       size_class_for, utcnow)
 from ..reference import normalise, section_for_sbi
@@ -44,12 +45,12 @@ def validate_company(data: dict, *, session) -> dict:
         kvk = clean_kvk(data["kvk"])
         if kvk is None:
             fail("kvk", N_("Enter the KVK number."))
-        elif not (len(kvk) == 8 and kvk.isdigit()):
+        elif not (len(kvk) == 8 and is_digits(kvk)):
             fail("kvk", N_("A KVK number is exactly 8 digits, for example 01234567."))
         values["kvk"] = kvk
     if "establishment_number" in data:
         number = clean_kvk(data["establishment_number"])
-        if number is not None and not (len(number) == 12 and number.isdigit()):
+        if number is not None and not (len(number) == 12 and is_digits(number)):
             fail("establishment_number",
                  N_("An establishment number (vestigingsnummer) is exactly 12 digits."))
         values["establishment_number"] = number
@@ -70,7 +71,7 @@ def validate_company(data: dict, *, session) -> dict:
     if "sbi_code" in data:
         code = _blank_to_none(data["sbi_code"])
         code = code.replace(".", "") if code else None
-        if code is not None and not (code.isdigit() and 2 <= len(code) <= 5
+        if code is not None and not (is_digits(code) and 2 <= len(code) <= 5
                                      and section_for_sbi(code)):
             fail("sbi_code", N_("%(code)s is not an SBI code (2 to 5 digits, such as 6201)."),
                  code=code)

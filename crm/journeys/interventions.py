@@ -6,6 +6,7 @@ from datetime import date
 from sqlalchemy import Select, select
 from sqlalchemy.orm import object_session
 
+from ..reference import is_digits
 from ..models import Company, Event, Intervention, User, utcnow
 from ..models.vocabulary import BOTTLENECK_SLUGS, INTERVENTION_KIND_SLUGS, TOPIC_SLUGS
 from . import audit
@@ -122,7 +123,8 @@ def last_kind(user: User) -> str | None:
 
 # --- events ------------------------------------------------------------------------------------
 
-_TOKEN = re.compile(r"[^\s,;]+")
+_CHUNK = re.compile(r"[,;\t\r\n|]+")
+_HEADERS = {"kvk", "kvk-nummer", "kvknummer", "kvk_nummer", "kvk number", "kvk-number"}
 
 
 @dataclass
@@ -140,14 +142,19 @@ def resolve_kvk_numbers(session, text: str) -> AttendeeList:
     """Parse pasted or uploaded text (separated by spaces, commas, semicolons or lines)."""
     result = AttendeeList()
     numbers = []
-    for token in _TOKEN.findall(text or ""):
-        cleaned = token.replace(".", "").strip("\"'")
-        if cleaned.isdigit() and len(cleaned) <= 8 and len(cleaned) >= 7:
-            numbers.append(cleaned.zfill(8))  # spreadsheets drop a leading zero
-        elif cleaned.lower() in ("kvk", "kvk-nummer", "kvknummer", "kvk_nummer", "kvk number"):
-            continue  # a header line
-        else:
-            result.invalid.append(token[:40])
+    for chunk in _CHUNK.split(text or ""):
+        chunk = chunk.strip().strip("\"'")
+        if not chunk or chunk.lower() in _HEADERS:
+            continue  # empty, or a header line
+        # "1234 5678" and "12.34.56.78" are one number; "12345678 87654321" are two.
+        joined = re.sub(r"[\s.]", "", chunk)
+        tokens = [joined] if is_digits(joined) and len(joined) <= 8 else chunk.split()
+        for token in tokens:
+            cleaned = token.replace(".", "").strip("\"'")
+            if is_digits(cleaned) and 7 <= len(cleaned) <= 8:
+                numbers.append(cleaned.zfill(8))  # spreadsheets drop a leading zero
+            elif cleaned.lower() not in _HEADERS:
+                result.invalid.append(token[:40])
     numbers = list(dict.fromkeys(numbers))
     found = {}
     for start in range(0, len(numbers), 500):
@@ -159,8 +166,12 @@ def resolve_kvk_numbers(session, text: str) -> AttendeeList:
     return result
 
 
-def log_event(data: dict, attendees: list[Company], *, by: User) -> tuple[Event, list]:
-    """Log an event once; each attending company gets one intervention of the event's kind."""
+def log_event(data: dict, attendees: list[Company], *, by: User,
+              unresolved: list[str] = ()) -> tuple[Event, list]:
+    """Log an event once; each attending company gets one intervention of the event's kind.
+
+    ``unresolved`` KVK numbers (no company has them yet) are kept on the event, not dropped.
+    """
     session = object_session(by)
     errors = {}
     title = " ".join((data.get("title") or "").split())
@@ -178,6 +189,7 @@ def log_event(data: dict, attendees: list[Company], *, by: User) -> tuple[Event,
         raise ValidationFailed(errors)
     event = Event(organisation_id=by.organisation_id, kind=values["kind"], title=title,
                   occurred_on=values["occurred_on"], summary=values["summary"],
+                  unresolved_kvk="\n".join(dict.fromkeys(unresolved)),
                   created_by_id=by.id, created_at=utcnow())
     session.add(event)
     session.flush()
@@ -190,6 +202,9 @@ def log_event(data: dict, attendees: list[Company], *, by: User) -> tuple[Event,
         seen.add(company.id)
         interventions.append(log_intervention(company, {
             **values, "summary": summary}, by=by, event=event))
+    audit.record(by, "create", "event", event.id,
+                 changes={"attendees": [None, len(interventions)],
+                          "unresolved": [None, len(unresolved)]})
     return event, interventions
 
 

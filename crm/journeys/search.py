@@ -14,16 +14,21 @@ all companies by name. Every tier fetches a bounded number of candidates (:data:
 so the worst case stays fast however many companies match; when a bound is hit the result
 says so (``capped``) and its ``total`` is unknown (``None``).
 """
-import heapq
+import logging
 import re
+import time
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, func, or_, select, text
+from sqlalchemy import (Integer, Select, String, and_, cast, column, func, literal, null,
+                        select, text, union_all)
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, joinedload
 
 from ..models import Company, Municipality
 from ..reference import normalise
+
+log = logging.getLogger(__name__)
 
 #: At most this many companies per tier (and so, per result list) are ranked.
 TIER_LIMIT = 500
@@ -31,15 +36,26 @@ TIER_LIMIT = 500
 SCAN_LIMIT = 5000
 #: Substring candidates taken from the trigram index before ordering (without / with filters).
 SUBSTRING_CANDIDATES = 500
-SUBSTRING_CANDIDATES_FILTERED = 3000
+SUBSTRING_CANDIDATES_FILTERED = 1000
+#: SQLite: keys up to this long are one FTS5 phrase; longer ones a few trigrams, then checked.
+FTS5_PHRASE_MAX = 8
+FTS5_MAX_TRIGRAMS = 6
+#: PostgreSQL: the substring candidate query gives up after this long (0: never).
+SUBSTRING_TIMEOUT_MS = 15
 #: Browsing without a query pages through at most this many companies.
 BROWSE_LIMIT = 10_000
 #: At most this many municipalities count as "the place" a query names.
 MUNICIPALITY_LIMIT = 5
+#: How long the municipality names are kept in memory.
+MUNICIPALITY_CACHE_SECONDS = 300
 #: Longest query considered (longer input is cut off).
 MAX_QUERY = 200
 #: Shortest query answered by substring search (trigrams need three characters).
 MIN_SUBSTRING = 3
+
+#: The tables, for the id-only queries (plain Core: less overhead than ORM statements).
+_companies = Company.__table__
+_municipalities = Municipality.__table__
 
 _KVK_INPUT = re.compile(r"[0-9][0-9\s.]*")
 _LIKE_SPECIAL = re.compile(r"([\\%_])")
@@ -108,7 +124,7 @@ def _starts_with(column, prefix: str):
 
 
 class _Filters:
-    """The SBI section, size class and province filters, as conditions on any column set."""
+    """The SBI section, size class and province filters."""
 
     def __init__(self, sbi_section, size_class, province_id):
         self.sbi_section = sbi_section or None
@@ -119,6 +135,7 @@ class _Filters:
             self.province_id = None
 
     def other_than_province(self, columns) -> list:
+        """Section and size class conditions on ``columns`` (a table's or subquery's .c)."""
         conditions = []
         if self.sbi_section is not None:
             conditions.append(columns.sbi_section == self.sbi_section)
@@ -132,49 +149,14 @@ class _Filters:
             conditions.append(columns.province_id == self.province_id)
         return conditions
 
+    def accepts(self, sbi_section, size_class, province_id) -> bool:
+        return ((self.sbi_section is None or sbi_section == self.sbi_section)
+                and (self.size_class is None or size_class == self.size_class)
+                and (self.province_id is None or province_id == self.province_id))
 
-def _bounded_range(session: Session, base: Select, key, conditions, limit: int):
-    """At most ``limit`` (id, key) rows of ``base`` that meet ``conditions``, ordered by ``key``.
-
-    ``base`` selects ``Company.id`` from an index range that ``key`` orders. Without conditions
-    the range itself is limited. With conditions only the first SCAN_LIMIT rows of the range
-    are examined, so a filter that matches few rows cannot make the database walk a range of
-    hundreds of thousands of rows. Returns (rows, capped).
-    """
-    if not conditions:
-        rows = session.execute(base.add_columns(key).order_by(key).limit(limit)).all()
-        return rows, len(rows) >= limit
-    inner = (base.add_columns(key.label("key"), Company.sbi_section, Company.size_class,
-                              Company.province_id)
-             .order_by(key).limit(SCAN_LIMIT).subquery())
-    rows = session.execute(select(inner.c.id, inner.c.key).where(*conditions(inner.c))
-                           .order_by(inner.c.key).limit(limit)).all()
-    if len(rows) >= limit:
-        return rows, True
-    # Fewer matches than the limit: complete unless the scan stopped at its bound.
-    scanned = session.scalar(select(func.count()).select_from(
-        base.order_by(key).limit(SCAN_LIMIT + 1).subquery()))
-    return rows, scanned > SCAN_LIMIT
-
-
-def _kvk_tiers(session, digits: str, filters: _Filters):
-    if len(digits) == 8:
-        ids = list(session.scalars(select(Company.id).where(Company.kvk == digits,
-                                                            *filters.all(Company))))
-        return [("kvk", ids, False)]
-    base = select(Company.id).where(_starts_with(Company.kvk, digits))
-    rows, capped = _bounded_range(session, base, Company.kvk, filters.all, TIER_LIMIT)
-    return [("kvk_prefix", [r[0] for r in rows], capped)]
-
-
-def _name_prefix_tier(session, key: str, filters: _Filters):
-    base = select(Company.id).where(_starts_with(Company.sort_name, key))
-    if filters.province_id is not None:
-        # Answered by the (province_id, sort_name) index.
-        base = base.where(Company.province_id == filters.province_id)
-    rows, capped = _bounded_range(session, base, Company.sort_name,
-                                  filters.other_than_province, TIER_LIMIT)
-    return [r[0] for r in rows], capped
+    def __bool__(self) -> bool:
+        return not (self.sbi_section is None and self.size_class is None
+                    and self.province_id is None)
 
 
 def substring_searchable(key: str) -> bool:
@@ -187,102 +169,213 @@ def substring_searchable(key: str) -> bool:
     return re.search(r"[^\W_]{3}", key) is not None
 
 
-def _substring_tier(session, key: str, filters: _Filters):
-    any_filter = bool(filters.all(Company))
-    candidates = SUBSTRING_CANDIDATES_FILTERED if any_filter else SUBSTRING_CANDIDATES
+def fts5_trigram_query(key: str) -> str:
+    """An FTS5 (trigram) query for the rows that may contain ``key``.
+
+    Up to FTS5_PHRASE_MAX characters: the whole key as one phrase (exact). A longer key made
+    of common trigrams ("van den berg installatietechniek") makes a phrase query walk the
+    long lists of every trigram, so instead at most FTS5_MAX_TRIGRAMS non-overlapping
+    trigrams spread over the key must all occur; the caller checks the key itself.
+    """
+    if len(key) <= FTS5_PHRASE_MAX:
+        return fts5_phrase(key)
+    starts = list(range(0, len(key) - 2, 3))
+    if starts[-1] != len(key) - 3:
+        starts.append(len(key) - 3)
+    if len(starts) > FTS5_MAX_TRIGRAMS:
+        step = (len(starts) - 1) / (FTS5_MAX_TRIGRAMS - 1)
+        starts = [starts[round(i * step)] for i in range(FTS5_MAX_TRIGRAMS)]
+    return " AND ".join(fts5_phrase(key[i:i + 3]) for i in dict.fromkeys(starts))
+
+
+def _substring_candidates(session, key: str, limit: int) -> Select:
+    """The first ``limit`` companies (in index order, not ranked) that may contain ``key``,
+    with a column saying whether they do."""
+    c = _companies.c
     if session.get_bind().dialect.name == "sqlite":
-        matched = list(session.scalars(
-            text("SELECT rowid FROM company_fts WHERE company_fts MATCH :phrase LIMIT :n"),
-            {"phrase": fts5_phrase(key), "n": candidates}))
-        capped = len(matched) >= candidates
-        if not matched:
-            return [], False
-        ids_json = "[" + ",".join(map(str, matched)) + "]"
-        listed = select(text("value")).select_from(func.json_each(ids_json))
-        rows = session.execute(
-            select(Company.id, Company.sort_name)
-            .where(Company.id.in_(listed), *filters.all(Company))).all()
+        matched = (text("SELECT rowid FROM company_fts WHERE company_fts MATCH :query "
+                        "LIMIT :n")
+                   .bindparams(query=fts5_trigram_query(key), n=limit)
+                   .columns(column("rowid", Integer)))
+        condition = c.id.in_(matched)
+        contains = func.instr(c.search_text, key) > 0
     else:
         # The GIN trigram index answers the LIKE; the LIMIT stops fetching rows after that.
-        rows = session.execute(
-            select(Company.id, Company.sort_name)
-            .where(Company.search_text.like(f"%{like_escape(key)}%", escape="\\"),
-                   *filters.all(Company))
-            .limit(candidates)).all()
-        capped = len(rows) >= candidates
-    rows.sort(key=lambda r: (r[1], r[0]))
-    if len(rows) > TIER_LIMIT:
-        rows, capped = rows[:TIER_LIMIT], True
-    return [r[0] for r in rows], capped
+        condition = c.search_text.like(f"%{like_escape(key)}%", escape="\\")
+        contains = literal(True)
+    return (select(c.id, c.sort_name, c.sbi_section, c.size_class, c.province_id,
+                   contains.label("contains"))
+            .where(condition).limit(limit))
+
+
+def _substring_member(session, key: str, filters: _Filters, limit: int) -> Select:
+    """Tier 4 as a union member: every candidate, with whether it contains ``key`` and
+    passes the filters."""
+    candidates = _substring_candidates(session, key, limit).subquery()
+    accepted = and_(candidates.c.contains, *filters.all(candidates.c))
+    return select(literal(4).label("tier"), candidates.c.id,
+                  candidates.c.sort_name.label("key"), accepted.label("hit"))
+
+
+def _substring_rows(session, key: str, filters: _Filters, limit: int):
+    """PostgreSQL: tier 4 on its own, under a timeout; None when it ran out of time.
+
+    A trigram index scan must build its whole bitmap before the LIMIT counts, and a
+    fragment of very common trigrams ("n van de") can take tens of milliseconds, so the
+    statement runs under ``statement_timeout`` inside a savepoint (SQLite's FTS5 query stops
+    at its LIMIT and needs no guard).
+    """
+    statement = _substring_member(session, key, filters, limit)
+    if not SUBSTRING_TIMEOUT_MS:
+        return session.execute(statement).all()
+    connection = session.connection()
+    connection.exec_driver_sql(
+        f"SAVEPOINT company_search; SET LOCAL statement_timeout = {int(SUBSTRING_TIMEOUT_MS)}")
+    try:
+        rows = connection.execute(statement).all()
+    except OperationalError as error:
+        if getattr(error.orig, "sqlstate", None) != "57014":  # query_canceled
+            raise
+        connection.exec_driver_sql(
+            "ROLLBACK TO SAVEPOINT company_search; RELEASE SAVEPOINT company_search")
+        log.info("substring search timed out after %d ms", SUBSTRING_TIMEOUT_MS)
+        return None
+    connection.exec_driver_sql(
+        "SET LOCAL statement_timeout TO DEFAULT; RELEASE SAVEPOINT company_search")
+    return rows
+
+
+def _range_members(tier: int, where: list, key, conditions_on) -> list:
+    """Union members for one tier read from an index range in ``key`` order.
+
+    ``conditions_on`` turns a column collection into the filter conditions. Without filters
+    the range itself is limited to TIER_LIMIT rows. With them only the first SCAN_LIMIT rows
+    of the range are examined, so a filter that matches few rows cannot make the database
+    walk hundreds of thousands of rows; a second member (tier + 10) counts how many rows the
+    scan examined, to tell whether it stopped at its bound.
+    """
+    c = _companies.c
+    if not conditions_on(c):
+        ranged = (select(c.id, key.label("key")).where(*where).order_by(key)
+                  .limit(TIER_LIMIT).subquery())
+        return [select(literal(tier).label("tier"), ranged.c.id, ranged.c.key,
+                       literal(True).label("hit"))]
+    inner = (select(c.id, key.label("key"), c.sbi_section, c.size_class, c.province_id)
+             .where(*where).order_by(key).limit(SCAN_LIMIT).subquery())
+    outer = (select(inner.c.id, inner.c.key).where(*conditions_on(inner.c))
+             .order_by(inner.c.key).limit(TIER_LIMIT).subquery())
+    scanned = select(c.id).where(*where).order_by(key).limit(SCAN_LIMIT + 1).subquery()
+    return [select(literal(tier).label("tier"), outer.c.id, outer.c.key,
+                   literal(True).label("hit")),
+            select(literal(tier + 10).label("tier"), func.count().label("id"),
+                   cast(null(), String).label("key"), literal(True).label("hit"))
+            .select_from(scanned)]
+
+
+def _ranked_ids(session, q: str, filters: _Filters):
+    """All candidate ids in relevance order without duplicates, and whether a bound was hit.
+
+    The tiers go to the database as one UNION ALL (on PostgreSQL the substring tier runs
+    apart, under a timeout): each member is ordered and limited on its own index, and the
+    rows come back tagged with their tier and sort key, to be ranked here.
+    """
+    c = _companies.c
+    key = normalise(q)[:MAX_QUERY]
+    digits = kvk_digits(q)
+    members: list[Select] = []
+    if digits and len(digits) == 8:
+        members.append(select(literal(1).label("tier"), c.id, c.kvk.label("key"),
+                              literal(True).label("hit"))
+                       .where(c.kvk == digits, *filters.all(c)))
+    elif digits:
+        members += _range_members(2, [_starts_with(c.kvk, digits)], c.kvk, filters.all)
+    prefix_where = [_starts_with(c.sort_name, key)]
+    if filters.province_id is not None:
+        prefix_where.append(c.province_id == filters.province_id)  # (province_id, sort_name)
+    members += _range_members(3, prefix_where, c.sort_name, filters.other_than_province)
+    substring_limit = SUBSTRING_CANDIDATES_FILTERED if filters else SUBSTRING_CANDIDATES
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    substring = substring_searchable(key)
+    if substring and not postgresql:
+        members.append(_substring_member(session, key, filters, substring_limit))
+    for municipality_id in matching_municipalities(session, key, filters.province_id):
+        # Each read in order from the (municipality_id, sort_name) index.
+        members += _range_members(5, [c.municipality_id == municipality_id], c.sort_name,
+                                  filters.other_than_province)
+
+    rows = session.execute(union_all(*members)).all()
+    capped = False
+    if substring and postgresql:
+        substring_rows = _substring_rows(session, key, filters, substring_limit)
+        if substring_rows is None:
+            capped = True  # ran out of time: the other tiers still answer
+        else:
+            rows += substring_rows
+
+    by_tier: dict[int, list] = {}
+    for row in rows:
+        by_tier.setdefault(row[0], []).append(row)
+    for tier in (12, 13, 15):  # a filtered range scan stopped at its bound
+        if any(r[1] > SCAN_LIMIT for r in by_tier.get(tier, ())):
+            capped = True
+    if len(by_tier.get(4, ())) >= substring_limit:
+        capped = True  # more substring candidates than were looked at
+    ranked: dict[int, None] = {}
+    for tier in (1, 2, 3, 4, 5):
+        tier_rows = [r for r in by_tier.get(tier, ()) if r[3]]
+        tier_rows.sort(key=lambda r: (r[2], r[1]))  # code point order, as the indexes
+        if tier != 4 and len(tier_rows) >= TIER_LIMIT or len(tier_rows) > TIER_LIMIT:
+            capped = True
+        for row in tier_rows[:TIER_LIMIT]:
+            ranked.setdefault(row[1], None)
+    return list(ranked), capped
+
+
+_municipality_cache: dict = {}
+
+
+def _municipalities_of(session) -> list[tuple[int, str, int]]:
+    """(id, search name, province id) of every municipality, kept a few minutes per database
+    (reference data: a few hundred rows that change with a migration, not in use)."""
+    bind = session.get_bind()
+    cached = _municipality_cache.get(id(bind))
+    now = time.monotonic()
+    if cached is None or cached[0] < now or cached[1] is not bind:
+        m = _municipalities.c
+        rows = [tuple(r) for r in session.execute(
+            select(m.id, m.search_name, m.province_id).order_by(m.search_name))]
+        cached = (now + MUNICIPALITY_CACHE_SECONDS, bind, rows)
+        _municipality_cache[id(bind)] = cached
+    return cached[2]
 
 
 def matching_municipalities(session, key: str, province_id=None) -> list[int]:
     """Ids of the municipalities ``key`` names: the exact name first, then names starting
     with it (or with a word starting with it, as in 's-Gravenhage); at most a few."""
-    conditions = [Municipality.search_name == key]
-    if len(key) >= MIN_SUBSTRING:
-        escaped = like_escape(key)
-        conditions += [Municipality.search_name.like(f"{escaped}%", escape="\\"),
-                       Municipality.search_name.like(f"% {escaped}%", escape="\\"),
-                       Municipality.search_name.like(f"%-{escaped}%", escape="\\")]
-    query = (select(Municipality.id)
-             .where(or_(*conditions))
-             .order_by((Municipality.search_name == key).desc(), Municipality.search_name)
-             .limit(MUNICIPALITY_LIMIT))
-    if province_id is not None:
-        query = query.where(Municipality.province_id == province_id)
-    return list(session.scalars(query))
-
-
-def _place_tier(session, key: str, filters: _Filters):
-    municipality_ids = matching_municipalities(session, key, filters.province_id)
-    per_place, capped = [], False
-    for municipality_id in municipality_ids:
-        # Answered by the (municipality_id, sort_name) index, in order.
-        base = select(Company.id).where(Company.municipality_id == municipality_id)
-        rows, hit = _bounded_range(session, base, Company.sort_name,
-                                   filters.other_than_province, TIER_LIMIT)
-        per_place.append([(r[1], r[0]) for r in rows])
-        capped = capped or hit
-    merged = list(heapq.merge(*per_place))
-    if len(merged) > TIER_LIMIT:
-        merged, capped = merged[:TIER_LIMIT], True
-    return [company_id for _, company_id in merged], capped
-
-
-def _ranked_ids(session, q: str, filters: _Filters):
-    """All candidate ids in relevance order without duplicates, and whether a bound was hit."""
-    key = normalise(q)[:MAX_QUERY]
-    tiers = []
-    digits = kvk_digits(q)
-    if digits:
-        tiers += _kvk_tiers(session, digits, filters)
-    ids, capped = _name_prefix_tier(session, key, filters)
-    tiers.append(("name_prefix", ids, capped))
-    if substring_searchable(key):
-        ids, capped = _substring_tier(session, key, filters)
-        tiers.append(("substring", ids, capped))
-    ids, capped = _place_tier(session, key, filters)
-    tiers.append(("place", ids, capped))
-
-    seen: dict[int, None] = {}
-    for _, ids, _ in tiers:
-        for company_id in ids:
-            seen.setdefault(company_id, None)
-    return list(seen), any(capped for *_, capped in tiers)
+    exact, partial = [], []
+    for municipality_id, name, municipality_province in _municipalities_of(session):
+        if province_id is not None and municipality_province != province_id:
+            continue
+        if name == key:
+            exact.append(municipality_id)
+        elif len(key) >= MIN_SUBSTRING and (name.startswith(key) or f" {key}" in name
+                                            or f"-{key}" in name):
+            partial.append(municipality_id)
+    return (exact + partial)[:MUNICIPALITY_LIMIT]
 
 
 def _browse(session, filters: _Filters, page: int, per_page: int) -> CompanySearchResult:
+    c = _companies.c
     start = (page - 1) * per_page
-    conditions = filters.all(Company)
+    conditions = filters.all(c)
     counted = session.scalar(select(func.count()).select_from(
-        select(Company.id).where(*conditions).limit(BROWSE_LIMIT + 1).subquery()))
+        select(c.id).where(*conditions).limit(BROWSE_LIMIT + 1).subquery()))
     capped = counted > BROWSE_LIMIT
     reachable = min(counted, BROWSE_LIMIT)
     ids = []
     if start < reachable:
-        ids = list(session.scalars(select(Company.id).where(*conditions)
-                                   .order_by(Company.sort_name, Company.id)
+        ids = list(session.scalars(select(c.id).where(*conditions)
+                                   .order_by(c.sort_name, c.id)
                                    .offset(start).limit(min(per_page, reachable - start))))
     return CompanySearchResult(items=_load(session, ids), page=page, per_page=per_page,
                                has_next=start + per_page < reachable,

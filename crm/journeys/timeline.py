@@ -1,20 +1,22 @@
 """One timeline per company: every intervention, referral step and consent change the viewer
 may see, in time order, with the open referrals (the *next door*) apart.
 
-Built with a constant number of queries whatever the number of events (six), selecting
-columns rather than ORM objects, so a long journey stays fast (see ``bench/timeline.py``).
+Built with three queries whatever the number of events — consents, interventions (with their
+bottlenecks and topics aggregated in the same statement), and referral steps joined to their
+referral — selecting columns rather than ORM objects, so a long journey stays fast (see
+``bench/timeline.py``).
 """
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from sqlalchemy import case, literal, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session, aliased, object_session
 
 from ..models import (Company, Consent, Event, Intervention, Organisation, Referral,
                       ReferralStep, User)
 from ..models.intervention import intervention_bottlenecks, intervention_topics
 from ..models.vocabulary import OPEN_REFERRAL_STATUSES
-from ..policy import _active, consent_current, coordinates
+from ..policy import _active, coordinates
 from .clock import AMSTERDAM, today
 
 
@@ -29,7 +31,7 @@ class TimelineItem:
     id: int
     kind: str | None = None
     summary: str = ""
-    #: Only for the viewer's own organisation's interventions.
+    #: The viewer's own organisation's interventions only ('' when empty); None otherwise.
     internal_note: str | None = None
     actor: str | None = None
     bottlenecks: list[str] = field(default_factory=list)
@@ -48,6 +50,11 @@ class TimelineItem:
     note: str | None = None
     # consent
     withdrawn: bool = False
+
+    @property
+    def own(self) -> bool:
+        """An intervention of the viewer's own organisation (editable, with its note)."""
+        return self.type == "intervention" and self.internal_note is not None
 
     @property
     def sort_key(self):
@@ -70,12 +77,28 @@ class OpenReferral:
     question: str | None
 
 
+@dataclass(slots=True)
+class CurrentConsent:
+    id: int
+    given_at: datetime
+    organisation: str
+    basis: str
+
+
 @dataclass
 class Timeline:
     company_id: int
     has_consent: bool
     items: list[TimelineItem]
     open_referrals: list[OpenReferral]
+    consent: CurrentConsent | None = None
+
+
+def _joined(session: Session, column):
+    """Aggregate ``column`` into one comma-separated string (per dialect)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.string_agg(column, ",")
+    return func.group_concat(column, ",")
 
 
 def timeline_for(company: Company, viewer: User, *, session: Session | None = None) -> Timeline:
@@ -83,114 +106,91 @@ def timeline_for(company: Company, viewer: User, *, session: Session | None = No
     if not _active(viewer):
         return Timeline(company.id, False, [], [])
     own = viewer.organisation_id
-    consent = bool(session.scalar(select(consent_current(company.id))))
-    coordinator = coordinates(viewer, company)
     items: list[TimelineItem] = []
 
-    # 1. interventions (never another organisation's internal note)
-    visible = Intervention.organisation_id == own
-    if consent:
-        visible = literal(True)
-    rows = session.execute(
-        select(Intervention.id, Intervention.occurred_on, Intervention.kind,
-               Intervention.summary,
-               case((Intervention.organisation_id == own, Intervention.internal_note),
-                    else_=None).label("note"),
-               Intervention.organisation_id, Organisation.name, User.name, Event.title)
-        .join(Organisation, Organisation.id == Intervention.organisation_id)
-        .outerjoin(User, User.id == Intervention.user_id)
-        .outerjoin(Event, Event.id == Intervention.event_id)
-        .where(Intervention.company_id == company.id, visible)).all()
-    by_id = {}
-    for (iid, on, kind, summary, note, org_id, org_name, actor, event) in rows:
-        item = TimelineItem("intervention", on, org_id, org_name, iid, kind=kind,
-                            summary=summary or "", internal_note=note, actor=actor,
-                            event=event)
-        by_id[iid] = item
-        items.append(item)
-    if by_id:
-        # 2. their bottlenecks and topics, one query for both
-        tags = session.execute(
-            select(intervention_bottlenecks.c.intervention_id,
-                   intervention_bottlenecks.c.bottleneck, literal("b"))
-            .join(Intervention, Intervention.id == intervention_bottlenecks.c.intervention_id)
-            .where(Intervention.company_id == company.id)
-            .union_all(
-                select(intervention_topics.c.intervention_id, intervention_topics.c.topic,
-                       literal("t"))
-                .join(Intervention, Intervention.id == intervention_topics.c.intervention_id)
-                .where(Intervention.company_id == company.id))).all()
-        for iid, value, which in tags:
-            item = by_id.get(iid)
-            if item is not None:
-                (item.bottlenecks if which == "b" else item.topics).append(value)
+    # 1. consents: their history is on the timeline, and the current one opens the journey
+    current = None
+    for cid, given, withdrawn, basis, org_id, org_name in session.execute(
+            select(Consent.id, Consent.given_at, Consent.withdrawn_at, Consent.basis,
+                   Consent.organisation_id, Organisation.name)
+            .join(Organisation, Organisation.id == Consent.organisation_id)
+            .where(Consent.company_id == company.id)):
+        items.append(TimelineItem("consent", given, org_id, org_name, cid, kind="given",
+                                  summary=basis))
+        if withdrawn is None:
+            current = CurrentConsent(cid, given, org_name, basis)
+        else:
+            items.append(TimelineItem("consent", withdrawn, org_id, org_name, cid,
+                                      kind="withdrawn", withdrawn=True))
+    consent = current is not None
 
-    # 3. referrals whose route the viewer may see
-    sender, receiver = aliased(Organisation), aliased(Organisation)
-    route = (Referral.from_organisation_id == own) | (Referral.to_organisation_id == own)
-    if consent or coordinator:
-        route = literal(True)
-    refs = session.execute(
-        select(Referral.id, Referral.created_at, Referral.status, Referral.question,
-               Referral.context, Referral.outcome, Referral.reason, Referral.reason_text,
-               Referral.from_organisation_id, Referral.to_organisation_id,
-               Referral.accept_due_on, sender.name, receiver.name, User.name)
-        .join(sender, sender.id == Referral.from_organisation_id)
-        .join(receiver, receiver.id == Referral.to_organisation_id)
-        .outerjoin(User, User.id == Referral.created_by_id)
-        .where(Referral.company_id == company.id, route)).all()
-    referrals = {}
+    # 2. interventions with their tags (never another organisation's internal note)
+    bottlenecks = (select(_joined(session, intervention_bottlenecks.c.bottleneck))
+                   .where(intervention_bottlenecks.c.intervention_id == Intervention.id)
+                   .scalar_subquery())
+    topics = (select(_joined(session, intervention_topics.c.topic))
+              .where(intervention_topics.c.intervention_id == Intervention.id)
+              .scalar_subquery())
+    stmt = (select(Intervention.id, Intervention.occurred_on, Intervention.kind,
+                   Intervention.summary,
+                   case((Intervention.organisation_id == own, Intervention.internal_note),
+                        else_=None),
+                   Intervention.organisation_id, Organisation.name, User.name, Event.title,
+                   bottlenecks, topics)
+            .join(Organisation, Organisation.id == Intervention.organisation_id)
+            .outerjoin(User, User.id == Intervention.user_id)
+            .outerjoin(Event, Event.id == Intervention.event_id)
+            .where(Intervention.company_id == company.id))
+    if not consent:
+        stmt = stmt.where(Intervention.organisation_id == own)
+    for (iid, on, kind, summary, note, org_id, org_name, actor, event, tags_b,
+         tags_t) in session.execute(stmt):
+        items.append(TimelineItem(
+            "intervention", on, org_id, org_name, iid, kind=kind, summary=summary or "",
+            internal_note=note if note is not None or org_id != own else "", actor=actor,
+            event=event, bottlenecks=sorted(tags_b.split(",")) if tags_b else [],
+            topics=sorted(tags_t.split(",")) if tags_t else []))
+
+    # 3. referral steps with their referral: the sending step carries the referral itself
+    sender, receiver, actor_org = aliased(Organisation), aliased(Organisation), \
+        aliased(Organisation)
+    stmt = (select(ReferralStep.id, ReferralStep.at, ReferralStep.action,
+                   ReferralStep.to_status, ReferralStep.reason, ReferralStep.note,
+                   ReferralStep.organisation_id, actor_org.name, User.name,
+                   Referral.id, Referral.status, Referral.question, Referral.context,
+                   Referral.from_organisation_id, Referral.to_organisation_id,
+                   Referral.accept_due_on, sender.name, receiver.name)
+            .join(Referral, Referral.id == ReferralStep.referral_id)
+            .join(actor_org, actor_org.id == ReferralStep.organisation_id)
+            .join(sender, sender.id == Referral.from_organisation_id)
+            .join(receiver, receiver.id == Referral.to_organisation_id)
+            .outerjoin(User, User.id == ReferralStep.actor_id)
+            .where(Referral.company_id == company.id))
+    if not (consent or coordinates(viewer, company)):
+        stmt = stmt.where((Referral.from_organisation_id == own)
+                          | (Referral.to_organisation_id == own))
     open_referrals = []
     now = today()
-    for (rid, created, status, question, context, outcome, reason, reason_text, from_id, to_id,
-         due, from_name, to_name, actor) in refs:
+    for (sid, at, action, to_status, reason, note, org_id, org_name, actor, rid, status,
+         question, context, from_id, to_id, due, from_name, to_name) in session.execute(stmt):
         full = own in (from_id, to_id)
-        referrals[rid] = (full, from_name, to_name)
-        items.append(TimelineItem(
-            "referral", created, from_id, from_name, rid, kind="send", referral_id=rid,
-            status=status, from_organisation=from_name, to_organisation=to_name, full=full,
-            actor=actor if full else None, question=question if full else None,
-            context=context if full else None))
-        if status in OPEN_REFERRAL_STATUSES:
-            open_referrals.append(OpenReferral(
-                rid, status, from_name, to_name, created, due,
-                status == "requested" and due < now, full, question if full else None))
-
-    # 4. the later steps of those referrals
-    if referrals:
-        steps = session.execute(
-            select(ReferralStep.id, ReferralStep.referral_id, ReferralStep.at,
-                   ReferralStep.action, ReferralStep.to_status, ReferralStep.reason,
-                   ReferralStep.note, ReferralStep.organisation_id, Organisation.name,
-                   User.name)
-            .join(Referral, Referral.id == ReferralStep.referral_id)
-            .join(Organisation, Organisation.id == ReferralStep.organisation_id)
-            .outerjoin(User, User.id == ReferralStep.actor_id)
-            .where(Referral.company_id == company.id, ReferralStep.action != "send")).all()
-        for sid, rid, at, action, to_status, reason, note, org_id, org_name, actor in steps:
-            if rid not in referrals:
-                continue
-            full, from_name, to_name = referrals[rid]
+        if action == "send":
+            items.append(TimelineItem(
+                "referral", at, from_id, from_name, rid, kind="send", referral_id=rid,
+                status=status, from_organisation=from_name, to_organisation=to_name,
+                full=full, actor=actor if full else None,
+                question=question if full else None, context=context if full else None))
+            if status in OPEN_REFERRAL_STATUSES:
+                open_referrals.append(OpenReferral(
+                    rid, status, from_name, to_name, at, due,
+                    status == "requested" and due < now, full, question if full else None))
+        else:
             items.append(TimelineItem(
                 "referral-step", at, org_id, org_name, sid, kind=action, referral_id=rid,
                 status=to_status, from_organisation=from_name, to_organisation=to_name,
                 full=full, actor=actor if full else None, reason=reason,
                 note=note if full else None))
 
-    # 5. consent given and withdrawn
-    for cid, given, withdrawn, basis, org_id, org_name in session.execute(
-            select(Consent.id, Consent.given_at, Consent.withdrawn_at, Consent.basis,
-                   Consent.organisation_id, Organisation.name)
-            .join(Organisation, Organisation.id == Consent.organisation_id)
-            .where(Consent.company_id == company.id)).all():
-        items.append(TimelineItem("consent", given, org_id, org_name, cid, kind="given",
-                                  summary=basis))
-        if withdrawn is not None:
-            items.append(TimelineItem("consent", withdrawn, org_id, org_name, cid,
-                                      kind="withdrawn", withdrawn=True))
-
     items.sort(key=lambda i: i.sort_key)
     open_referrals.sort(key=lambda r: r.created_at)
-    return Timeline(company.id, consent, items, open_referrals)
-
-
+    return Timeline(company.id, consent, items, open_referrals, current)

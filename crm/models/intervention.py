@@ -55,6 +55,9 @@ class Event(Base):
     occurred_on: Mapped[date] = mapped_column(Date)
     #: What the event was about (shared with the attendees' interventions).
     summary: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: Attendee KVK numbers that matched no company when it was logged, one per line: kept so
+    #: they can be registered and added later rather than silently dropped.
+    unresolved_kvk: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: Who logged it.
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     #: When it was logged.
@@ -72,6 +75,8 @@ class Intervention(Base):
         CheckConstraint(_one_of("kind", INTERVENTION_KIND_SLUGS), name="kind_known"),
         Index("ix_interventions_company_occurred", "company_id", "occurred_on"),
         Index("ix_interventions_organisation_occurred", "organisation_id", "occurred_on"),
+        # The user's last-used kind, the default of the quick form.
+        Index("ix_interventions_author", "created_by_id", "id"),
     )
 
     #: Surrogate key.

@@ -17,19 +17,26 @@ class RecordView(MethodView):
     actions = {"GET": VIEW, "HEAD": VIEW, "POST": EDIT}
     #: URL argument holding the primary key.
     pk_arg = "id"
+    #: The policy action that decides whether the record exists for the user at all.
+    view_action = VIEW
+    #: Loader options (``joinedload(...)``) for what the page shows of the record.
+    load_options: tuple = ()
 
     def load(self, **kwargs):
-        obj = db.session.get(self.model, kwargs.pop(self.pk_arg))
+        pk = kwargs.pop(self.pk_arg)
+        if not 0 < pk <= 2_147_483_647:  # beyond any key: would overflow the database's integer
+            abort(404)
+        obj = db.session.get(self.model, pk, options=self.load_options)
         if obj is None:
             abort(404)
         return obj, kwargs
 
     def dispatch_request(self, **kwargs):
         obj, rest = self.load(**kwargs)
-        if not may(current_user, VIEW, obj):
+        if not may(current_user, self.view_action, obj):
             abort(404)  # what a user may not see does not exist for them
         action = self.actions.get(request.method, EDIT)
-        if action != VIEW and not may(current_user, action, obj):
+        if action not in (VIEW, self.view_action) and not may(current_user, action, obj):
             abort(403)
         handler = getattr(self, request.method.lower(), None)
         if handler is None and request.method == "HEAD":

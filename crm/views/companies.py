@@ -3,10 +3,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from ..forms import CompanyForm, ConfirmForm
+from ..reference import is_digits
+from ..forms import CompanyForm
 from ..journeys.companies import (COMPANY_FIELDS, companies_visible_to, contacts_visible_to,
                                   create_company, update_company)
 from ..journeys.errors import DuplicateKvk, StaleEdit, ValidationFailed
@@ -45,7 +47,7 @@ def search():
     if size not in {"zzp", "micro", "klein", "middelgroot", "groot"}:
         size = None
     province_id = request.args.get("province") or None
-    province_id = int(province_id) if province_id and province_id.isdigit() else None
+    province_id = int(province_id) if province_id and is_digits(province_id) and len(province_id) < 10 else None
     if province_id not in {pid for pid, _name in options["provinces"]}:
         province_id = None
     result = search_companies(db.session, q, sbi_section=section, size_class=size,
@@ -55,7 +57,29 @@ def search():
                               "province": province_id}.items() if v}
     return render_template("companies/search.html", result=result, q=q, args=args,
                            section=section, size=size, province_id=province_id,
-                           may_create=may(current_user, CREATE, Company), **options)
+                           may_create=may(current_user, CREATE, Company),
+                           start=start_panel() if not args and result.page == 1 else None,
+                           **options)
+
+
+def start_panel() -> dict:
+    """The start page's to-do list: my tasks, overdue tasks, referrals waiting for us."""
+    from sqlalchemy import func
+
+    from ..journeys.referrals import inbox, overdue_referrals
+    from ..journeys.tasks import my_tasks, overdue_tasks
+    from ..models import Referral
+    waiting = inbox(current_user).where(Referral.status == "requested").order_by(None)
+    overdue_ours = overdue_referrals().where(
+        (Referral.to_organisation_id == current_user.organisation_id)
+        | (Referral.from_organisation_id == current_user.organisation_id))
+    return {
+        "tasks": db.session.scalars(my_tasks(current_user).limit(10)).all(),
+        "overdue_tasks": db.session.scalar(
+            select(func.count()).select_from(overdue_tasks(current_user).subquery())),
+        "waiting": db.session.scalar(select(func.count()).select_from(waiting.subquery())),
+        "overdue_referrals": db.session.scalars(overdue_ours.limit(10)).all(),
+    }
 
 
 def current_app_page_size() -> int:
@@ -94,12 +118,21 @@ def create():
 
 class CompanyDetail(RecordView):
     model = Company
+    load_options = (joinedload(Company.municipality), joinedload(Company.province),
+                    joinedload(Company.section), joinedload(Company.created_by),
+                    joinedload(Company.updated_by))
 
     def get(self, company):
+        from ..journey_forms import ConsentForm, WithdrawConsentForm
+        from ..journeys.timeline import timeline_for
+        from .interventions import quick_form
         contacts = db.session.scalars(contacts_visible_to(current_user, company)).all()
+        timeline = timeline_for(company, current_user)
         return render_template("companies/detail.html", company=company, contacts=contacts,
-                               may_edit=may(current_user, EDIT, company),
-                               confirm=ConfirmForm())
+                               may_edit=may(current_user, EDIT, company), timeline=timeline,
+                               consent=timeline.consent, quick=quick_form(),
+                               consent_form=ConsentForm(formdata=None),
+                               withdraw_form=WithdrawConsentForm(formdata=None))
 
 
 class CompanyEdit(RecordView):

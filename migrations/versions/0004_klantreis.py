@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-23 13:29:25.799932
+Create Date: 2026-11-23 13:34:03.816091
 
 """
 from alembic import op
@@ -56,6 +56,7 @@ def upgrade():
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('occurred_on', sa.Date(), nullable=False),
     sa.Column('summary', sa.Text(), server_default='', nullable=False),
+    sa.Column('unresolved_kvk', sa.Text(), server_default='', nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', crm.models.base.UTCDateTime(timezone=True), server_default=sa.func.current_timestamp(), nullable=False),
     sa.CheckConstraint("kind IN ('intake', 'telefoon', 'e-mail', 'bezoek', 'signaleren', 'netwerken', 'faciliteiten', 'werken-met-studenten', 'onderwijs-studenten', 'onderwijs-professionals', 'advisering', 'subsidies', 'workshops', 'onderzoek', 'scans', 'kennisplatform')", name=op.f('ck_events_kind_known')),

@@ -1,0 +1,11 @@
+"""JSON API v1: bearer tokens, the same policy and operations as the screens.
+
+Register :data:`bp` on the app and exempt it from CSRF (it does not use the session cookie)::
+
+    app.register_blueprint(api.bp); csrf.exempt(api.bp)
+"""
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from . import auth, companies, errors, interventions, journey, openapi, referrals  # noqa: E402,F401

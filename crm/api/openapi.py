@@ -1,0 +1,272 @@
+"""``GET /api/v1/openapi.json``: the OpenAPI 3.1 document of this API (needs no token).
+
+Request bodies come from the same field declarations the endpoints check input against.
+"""
+from flask import jsonify
+
+from ..journeys.referrals import ACTIONS
+from ..models.vocabulary import REFERRAL_STATUS_SLUGS
+from . import bp
+from .companies import COMPANY_FIELDS, CONTACT_FIELDS, SECTIONS, SIZE_CLASSES
+from .inputs import body_schema
+from .interventions import INTERVENTION_FIELDS
+from .journey import CONSENT_FIELDS, WITHDRAW_FIELDS
+from .referrals import REFERRAL_FIELDS, TRANSITION_FIELDS
+
+
+def _nullable(kind: str, **extra) -> dict:
+    return {"type": [kind, "null"], **extra}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _object(properties: dict, required=None) -> dict:
+    return {"type": "object", "properties": properties,
+            "required": list(properties) if required is None else required}
+
+
+_STR, _INT, _BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
+_MOMENT = {"type": "string", "format": "date-time"}
+_DATE = {"type": "string", "format": "date"}
+_ORG = _ref("OrganisationRef")
+_ORG_OR_NULL = {"anyOf": [_ORG, {"type": "null"}]}
+
+SCHEMAS = {
+    "Error": _object({"error": _object({
+        "code": _STR, "message": _STR,
+        "fields": {"type": "object", "additionalProperties": {"type": "array", "items": _STR}},
+        "kvk": _STR}, required=["code", "message"])}),
+    "OrganisationRef": _object({"id": _nullable("integer"), "name": _STR}),
+    "Organisation": _object({"id": _INT, "name": _STR, "kind": _STR,
+                             "website": _nullable("string"),
+                             "provinces": {"type": "array", "items": _STR}}),
+    "Company": _object({
+        "id": _INT, "kvk": _nullable("string"), "establishment_number": _nullable("string"),
+        "name": _STR, "trade_names": {"type": "array", "items": _STR},
+        "sbi": _nullable("string"), "sbi_section": _nullable("string"),
+        "employees": _nullable("integer"), "size_class": _nullable("string"),
+        "phase": _nullable("string"), "digital_maturity": _nullable("string"),
+        "website": _nullable("string"), "non_mailing": _BOOL,
+        "municipality": _nullable("string"), "municipality_code": _nullable("string"),
+        "province": _nullable("string"), "created_at": _nullable("string"),
+        "updated_at": _nullable("string"), "version": _INT}),
+    "Contact": _object({"id": _INT, "kvk": _nullable("string"), "name": _STR,
+                        "email": _nullable("string"), "phone": _nullable("string"),
+                        "role": _nullable("string"), "organisation": _ORG,
+                        "created_at": _nullable("string")}),
+    "Intervention": _object({
+        "id": _INT, "kvk": _nullable("string"), "kind": _STR, "date": _DATE, "summary": _STR,
+        "internal_note": _STR, "bottlenecks": {"type": "array", "items": _STR},
+        "topics": {"type": "array", "items": _STR}, "organisation": _ORG,
+        "created_at": _nullable("string")},
+        required=["id", "kvk", "kind", "date", "summary", "bottlenecks", "topics",
+                  "organisation"]),
+    "Consent": _object({"id": _INT, "kvk": _nullable("string"), "current": _BOOL,
+                        "basis": _STR, "organisation": _ORG, "given_at": _MOMENT,
+                        "withdrawn_at": _nullable("string")}),
+    "Referral": _object({
+        "id": _INT, "kvk": _nullable("string"),
+        "company": _object({"id": _INT, "kvk": _nullable("string"), "name": _STR}),
+        "status": {"type": "string", "enum": REFERRAL_STATUS_SLUGS},
+        "from_organisation": _ORG, "to_organisation": _ORG, "created_at": _MOMENT,
+        "accept_due_on": _DATE, "accepted_at": _nullable("string"),
+        "closed_at": _nullable("string"), "overdue": _BOOL,
+        "allowed_actions": {"type": "array", "items": {"type": "string", "enum": ACTIONS}}}),
+    "ReferralStep": _object({
+        "id": _INT, "action": _STR, "from_status": _nullable("string"), "to_status": _STR,
+        "at": _MOMENT, "organisation": _ORG, "actor": _nullable("string"),
+        "reason": _nullable("string"), "note": _nullable("string")}),
+}
+SCHEMAS["ReferralDetail"] = {"allOf": [_ref("Referral"), _object({
+    "question": _STR, "context": _STR, "entrepreneur_agrees": _BOOL,
+    "outcome": _nullable("string"), "reason": _nullable("string"),
+    "reason_text": _nullable("string"),
+    "steps": {"type": "array", "items": _ref("ReferralStep")}})]}
+SCHEMAS["TimelineEvent"] = _object({
+    "type": {"type": "string", "enum": ["intervention", "referral", "referral-step", "consent"]},
+    "id": _INT,
+    "occurred_at": {"type": "string", "description": "ISO 8601: a date for interventions, "
+                                                     "a moment (UTC) for the others."},
+    "organisation": _ORG, "kind": _nullable("string"), "summary": _STR,
+    "internal_note": {**_STR, "description": "Only on your own organisation's interventions."},
+    "date": _DATE, "actor": _nullable("string"), "event": _nullable("string"),
+    "bottlenecks": {"type": "array", "items": _STR}, "topics": {"type": "array", "items": _STR},
+    "referral_id": _INT, "status": _STR, "full": _BOOL,
+    "from_organisation": _ORG_OR_NULL, "to_organisation": _ORG_OR_NULL,
+    "reason": _nullable("string"),
+    "question": {**_STR, "description": "Only for the referral's sender and receiver."},
+    "context": {**_STR, "description": "Only for the referral's sender and receiver."},
+    "note": _nullable("string", description="Only for the referral's sender and receiver."),
+    "withdrawn": _BOOL}, required=["type", "id", "occurred_at", "organisation", "summary"])
+SCHEMAS["OpenReferral"] = _object({
+    "id": _INT, "status": _STR, "from_organisation": _ORG, "to_organisation": _ORG,
+    "created_at": _MOMENT, "accept_due_on": _DATE, "overdue": _BOOL, "full": _BOOL,
+    "question": _STR}, required=["id", "status", "from_organisation", "to_organisation",
+                                 "created_at", "accept_due_on", "overdue", "full"])
+SCHEMAS["Timeline"] = _object({
+    "company": _ref("Company"), "has_consent": _BOOL,
+    "events": {"type": "array", "items": _ref("TimelineEvent")},
+    "open_referrals": {"type": "array", "items": _ref("OpenReferral")}})
+
+_ERRORS = {
+    "400": "Malformed JSON or a field of the wrong type", "401": "No valid token",
+    "403": "Not allowed", "404": "Absent, or not visible to you",
+    "409": "Conflicts with the current state", "422": "Invalid field values",
+}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes) -> dict:
+    return {code: _json(_ref("Error"), _ERRORS[code]) for code in ("401", *codes)}
+
+
+def _body(fields, required=True) -> dict:
+    return {"required": required,
+            "content": {"application/json": {"schema": body_schema(fields)}}}
+
+
+def _array(name: str) -> dict:
+    return {"type": "array", "items": _ref(name)}
+
+
+_KVK = {"name": "kvk", "in": "path", "required": True,
+        "schema": {"type": "string", "pattern": "^[0-9]{8}$"}, "example": "01234567"}
+_REFERRAL_ID = {"name": "referral_id", "in": "path", "required": True,
+                "schema": {"type": "integer", "minimum": 1}}
+_PAGING = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1,
+                                                      "maximum": 10000}},
+           {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1,
+                                                          "maximum": 100}}]
+
+
+def _linked(response: dict, links: dict) -> dict:
+    return {**response, "links": links}
+
+
+_COMPANY_LINKS = {
+    name: {"operationId": op, "parameters": {"kvk": "$response.body#/kvk"}}
+    for name, op in [("GetCompany", "getCompany"), ("GetTimeline", "getTimeline"),
+                     ("CreateContact", "createContact"), ("GiveConsent", "giveConsent")]}
+
+
+def _referral_links() -> dict:
+    links = {"GetReferral": {"operationId": "getReferral",
+                             "parameters": {"referral_id": "$response.body#/id"}}}
+    for action in ACTIONS:
+        links[f"{action.capitalize()}Referral"] = {
+            "operationId": f"{action}Referral",
+            "parameters": {"referral_id": "$response.body#/id"}}
+    return links
+
+
+def _op(op_id: str, summary: str, responses: dict, **extra) -> dict:
+    return {"operationId": op_id, "summary": summary, "responses": responses, **extra}
+
+
+def _paths() -> dict:
+    paths = {
+        "/organisations": {"get": _op(
+            "listOrganisations", "Active organisations (to refer to)",
+            {"200": _json(_array("Organisation"), "Organisations"), **_errors()})},
+        "/companies": {
+            "get": _op("searchCompanies", "Search companies by name, KVK number or place",
+                       {"200": _json(_array("Company"), "Companies, most relevant first"),
+                        **_errors("400")},
+                       parameters=[{"name": "q", "in": "query",
+                                    "schema": {"type": "string"},
+                                    "description": "Name fragment, KVK number (or its start) "
+                                                   "or place; empty browses by name."},
+                                   {"name": "sbi_section", "in": "query",
+                                    "schema": {"type": "string", "enum": list(SECTIONS)}},
+                                   {"name": "size_class", "in": "query",
+                                    "schema": {"type": "string",
+                                               "enum": list(SIZE_CLASSES)}}, *_PAGING]),
+            "post": _op("createCompany", "Register a company",
+                        {"201": _linked(_json(_ref("Company"), "Registered"), _COMPANY_LINKS),
+                         **_errors("400", "403", "409", "422")},
+                        requestBody=_body(COMPANY_FIELDS))},
+        "/companies/{kvk}": {"get": _op(
+            "getCompany", "A company's master data",
+            {"200": _json(_ref("Company"), "The company"), **_errors("404")},
+            parameters=[_KVK])},
+        "/companies/{kvk}/contacts": {
+            "get": _op("listContacts", "Contact persons your organisation recorded",
+                       {"200": _json(_array("Contact"), "Contacts"), **_errors("404")},
+                       parameters=[_KVK]),
+            "post": _op("createContact", "Record a contact person",
+                        {"201": _json(_ref("Contact"), "Recorded"),
+                         **_errors("400", "403", "404", "422")},
+                        parameters=[_KVK], requestBody=_body(CONTACT_FIELDS))},
+        "/companies/{kvk}/consent": {
+            "post": _op("giveConsent", "Record the entrepreneur's consent to share the journey",
+                        {"201": _json(_ref("Consent"), "Recorded"),
+                         **_errors("400", "404", "409", "422")},
+                        parameters=[_KVK], requestBody=_body(CONSENT_FIELDS)),
+            "delete": _op("withdrawConsent", "Withdraw the current consent",
+                          {"204": {"description": "Withdrawn"},
+                           **_errors("400", "404", "422")},
+                          parameters=[_KVK], requestBody=_body(WITHDRAW_FIELDS, False))},
+        "/companies/{kvk}/timeline": {"get": _op(
+            "getTimeline", "The company's journey as far as you may see it, oldest first",
+            {"200": _json(_ref("Timeline"), "Timeline"), **_errors("404")},
+            parameters=[_KVK])},
+        "/interventions": {"post": _op(
+            "logIntervention", "Log a contact or activity with a company",
+            {"201": _json(_ref("Intervention"), "Logged"), **_errors("400", "403", "422")},
+            requestBody=_body(INTERVENTION_FIELDS))},
+        "/referrals": {
+            "get": _op("listReferrals", "Referrals your organisation sent or received",
+                       {"200": _json(_array("Referral"), "Referrals"), **_errors("400")},
+                       parameters=[{"name": "box", "in": "query",
+                                    "schema": {"type": "string",
+                                               "enum": ["all", "inbox", "outbox"]}},
+                                   {"name": "status", "in": "query",
+                                    "schema": {"type": "string",
+                                               "enum": REFERRAL_STATUS_SLUGS}}, *_PAGING]),
+            "post": _op("createReferral", "Refer a company to another organisation",
+                        {"201": _linked(_json(_ref("ReferralDetail"), "Sent"), _referral_links()),
+                         **_errors("400", "403", "422")},
+                        requestBody=_body(REFERRAL_FIELDS))},
+        "/referrals/{referral_id}": {"get": _op(
+            "getReferral", "A referral in full (its sender and receiver only)",
+            {"200": _json(_ref("ReferralDetail"), "The referral"), **_errors("404")},
+            parameters=[_REFERRAL_ID])},
+    }
+    for action in ACTIONS:
+        paths[f"/referrals/{{referral_id}}/{action}"] = {"post": _op(
+            f"{action}Referral", f"{action.capitalize()} the referral"
+            + (" (sender only)" if action == "cancel" else " (receiver only)"),
+            {"200": _json(_ref("ReferralDetail"), "The referral after the step"),
+             **_errors("400", "403", "404", "409", "422")},
+            parameters=[_REFERRAL_ID], requestBody=_body(TRANSITION_FIELDS, False))}
+    paths["/openapi.json"] = {"get": _op(
+        "getOpenApi", "This document", {"200": {"description": "OpenAPI 3.1 document",
+                                               "content": {"application/json": {}}}},
+        security=[])}
+    return paths
+
+
+def document() -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Volgende Deur API", "version": "1.0.0",
+                 "description": "The CRM of the organisations that help Dutch SMEs digitalise. "
+                                "The API acts as the token's user, under the same rules as the "
+                                "screens: what you may not see answers 404."},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearerAuth": []}],
+        "paths": _paths(),
+        "components": {"schemas": SCHEMAS, "securitySchemes": {"bearerAuth": {
+            "type": "http", "scheme": "bearer",
+            "description": "A personal token: flask --app wsgi crm create-token EMAIL"}}},
+    }
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(document())
