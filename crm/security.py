@@ -53,20 +53,8 @@ def error_page(code: int, message: str | None = None):
     return render_template("error.html", code=code, title=title, message=text), code
 
 
-def _refuse_nul_bytes():
-    """No text anywhere contains a NUL byte (PostgreSQL cannot store one): refuse it clearly."""
-    # (Forms check their own fields and show the message next to the field.)
-    if any("\x00" in value for value in request.args.values()):
-        if request.path.startswith("/api/"):
-            return None  # the API answers in JSON itself
-        return error_page(400, _("The input contains a character that is not allowed (a NUL "
-                                 "byte). Please remove it and try again."))
-    return None
-
-
 def init_app(app) -> None:
     app.after_request(_headers)
-    app.before_request(_refuse_nul_bytes)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -4,6 +4,7 @@ The suite runs on SQLite always, and on PostgreSQL too when ``CRM_TEST_DATABASE_
 a server: it creates its own uniquely named database there and drops it afterwards. When that
 variable is set and the server cannot be reached, the suite fails: it never skips PostgreSQL.
 """
+import functools
 import itertools
 import os
 import uuid
@@ -124,15 +125,21 @@ def make_org(app):
     return make
 
 
+@functools.cache
+def password_hash(password: str) -> str:
+    """Hashing is slow by design (scrypt); the suite hashes each password once."""
+    from werkzeug.security import generate_password_hash
+    return generate_password_hash(password)
+
+
 @pytest.fixture
 def make_user(make_org):
     def make(org=None, role="account_manager", email=None, password=PASSWORD, provinces=(),
              **overrides):
-        from werkzeug.security import generate_password_hash
         n = next(_counter)
         user = User(email=(email or f"gebruiker{n}@example.nl").lower(),
                     name=overrides.pop("name", f"Gebruiker {n}"),
-                    password_hash=generate_password_hash(password),
+                    password_hash=password_hash(password),
                     organisation=org or make_org(), role=role, **overrides)
         user.provinces = [province(p) for p in provinces]
         db.session.add(user)

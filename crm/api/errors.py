@@ -44,8 +44,23 @@ def locale() -> str:
 
 
 def text(msgid: str, params: dict | None = None) -> str:
-    translated = translate(msgid, locale())
-    return translated % params if params else translated
+    from datetime import date
+
+    from ..models import vocabulary
+    lang = locale()
+    translated = translate(msgid, lang)
+    if not params:
+        return translated
+    readable = {}
+    for key, value in params.items():
+        if key == "status":
+            value = translate(vocabulary.label(vocabulary.REFERRAL_STATUSES, value), lang)
+        elif key == "action":
+            value = translate(vocabulary.label(vocabulary.REFERRAL_ACTIONS, value), lang)
+        elif isinstance(value, date):
+            value = value.isoformat()
+        readable[key] = value
+    return translated % readable
 
 
 class ApiError(Exception):

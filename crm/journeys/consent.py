@@ -32,7 +32,7 @@ def give_consent(company: Company, basis: str, *, by: User) -> Consent:
         raise ValidationFailed({"basis": [(N_("At most %(max)d characters."), {"max": 300})]})
     existing = current_consent(company)
     if existing is not None:
-        raise AlreadyConsented(when=existing.given_at.date().isoformat())
+        raise AlreadyConsented(when=existing.given_at)
     consent = Consent(company_id=company.id, organisation_id=by.organisation_id,
                       recorded_by_id=by.id, basis=basis, given_at=utcnow())
     session.add(consent)

@@ -60,7 +60,7 @@ _NOTIFY = {"accept": "referral-accepted", "reject": "referral-rejected",
 
 
 class IllegalTransition(DomainError):
-    message = N_("A referral that is %(status)s cannot be %(action)s.")
+    message = N_("The step “%(action)s” is not possible for a referral that is %(status)s.")
 
 
 class Conflict(DomainError):

@@ -36,7 +36,7 @@ TIER_LIMIT = 500
 SCAN_LIMIT = 5000
 #: Substring candidates taken from the trigram index before ordering (without / with filters).
 SUBSTRING_CANDIDATES = 500
-SUBSTRING_CANDIDATES_FILTERED = 1000
+SUBSTRING_CANDIDATES_FILTERED = 500
 #: SQLite: keys up to this long are one FTS5 phrase; longer ones a few trigrams, then checked.
 FTS5_PHRASE_MAX = 8
 FTS5_MAX_TRIGRAMS = 6

@@ -80,6 +80,18 @@ REFERRAL_STATUSES = [
 REFERRAL_STATUS_SLUGS = [s for s, _ in REFERRAL_STATUSES]
 OPEN_REFERRAL_STATUSES = ("requested", "accepted", "in-progress", "on-hold")
 
+#: What each referral action is called.
+REFERRAL_ACTIONS = [
+    ("send", N_("send")),
+    ("accept", N_("accept")),
+    ("reject", N_("decline")),
+    ("start", N_("start")),
+    ("hold", N_("put on hold")),
+    ("complete", N_("complete")),
+    ("fail", N_("close without follow-up")),
+    ("cancel", N_("cancel")),
+]
+
 #: Why a referral was rejected or failed.
 REFERRAL_REASONS = [
     ("geen-capaciteit", N_("no capacity")),

@@ -53,7 +53,18 @@ def require(action: str, obj) -> None:
 
 
 def message(error: DomainError) -> str:
-    return gettext(error.message, **error.params)
+    """The error's message in the user's language, its parameters made readable."""
+    from datetime import date
+
+    from .labels import label, short_date
+    params = {}
+    for key, value in error.params.items():
+        if key in ("status", "action"):
+            value = label(key, value)
+        elif isinstance(value, date):
+            value = short_date(value)
+        params[key] = value
+    return gettext(error.message, **params)
 
 
 def apply_errors(form, error: ValidationFailed) -> list[str]:

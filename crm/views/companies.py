@@ -1,5 +1,5 @@
 """Company search (the home page), detail, create and edit."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -199,8 +199,10 @@ bp.add_url_rule("/companies/<int:id>/edit", view_func=CompanyEdit.as_view("edit"
 
 @bp.route("/companies/kvk/<kvk>")
 def by_kvk(kvk):
+    if not (len(kvk) == 8 and is_digits(kvk)):
+        abort(404)
     company = db.session.scalars(
-        companies_visible_to(current_user).where(Company.kvk == kvk[:8])).first()
+        companies_visible_to(current_user).where(Company.kvk == kvk)).first()
     if company is None:
-        return redirect(url_for("companies.create", kvk=kvk[:8]))
+        return redirect(url_for("companies.create", kvk=kvk))
     return redirect(url_for("companies.detail", id=company.id))

@@ -1,6 +1,7 @@
 """Logging contacts and activities: the quick form on the company page, edit, and events."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -153,7 +154,9 @@ def event_create():
                     apply_errors(form, exc)
                 else:
                     db.session.commit()
-                    flash(_("Event logged for %(n)d companies.", n=len(logged)), "success")
+                    flash(ngettext("Event logged for %(num)d company.",
+                                   "Event logged for %(num)d companies.", len(logged)),
+                          "success")
                     return redirect(url_for("interventions.event_detail", id=event.id))
             elif not attendees.companies:
                 form.kvk_numbers.errors = [_("None of these numbers belongs to a known "

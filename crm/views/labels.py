@@ -15,6 +15,7 @@ _VOCABULARIES = {
     "bottleneck": v.BOTTLENECKS,
     "topic": v.TOPICS,
     "status": v.REFERRAL_STATUSES,
+    "action": v.REFERRAL_ACTIONS,
     "reason": v.REFERRAL_REASONS,
     "task": v.TASK_KINDS,
 }
@@ -36,6 +37,17 @@ def label(vocabulary: str, slug: str | None) -> str:
     if text is None:
         text = cache[key] = gettext(v.label(_VOCABULARIES[vocabulary], slug))
     return text
+
+
+def timeline_texts() -> dict:
+    """The fixed texts of a timeline entry, translated once per page (format strings kept)."""
+    _ = gettext
+    return {"by": _("by %(name)s"), "referred": _("referred to %(org)s"),
+            "route": _("referral %(from)s → %(to)s"), "open": _("Open referral"),
+            "withdrawn": _("consent withdrawn"),
+            "given": _("consent to share the journey recorded"), "question": _("Question:"),
+            "note": _("Note:"), "internal": _("Internal note:"), "edit": _("Edit"),
+            "follow": _("Plan a follow-up")}
 
 
 def status_label(slug: str) -> str:
@@ -73,6 +85,7 @@ def init_app(app) -> None:
     from ..journeys.clock import today
 
     app.jinja_env.globals["label"] = label
+    app.jinja_env.globals["timeline_texts"] = timeline_texts
     app.jinja_env.filters["short_date"] = short_date
     app.jinja_env.filters["short_moment"] = short_moment
 

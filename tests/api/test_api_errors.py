@@ -220,10 +220,13 @@ def test_contact_errors(api_as, network):
 
 
 def test_messages_follow_the_users_language(api_as, network, make_user):
+    from crm.catalogue import translate
     dutch = make_user(org=network.a, locale="nl")
-    response = api_as(dutch).post("/companies", {})
-    error = _error(response, 422)
-    assert error["message"] and error["fields"]["kvk"]
+    error = _error(api_as(dutch).post("/companies", {}), 422)
+    assert error["message"] == translate("Please correct the marked fields.", "nl")
+    assert error["fields"]["kvk"] == [translate("This field is required.", "nl")]
+    english = _error(api_as(network.user_a).post("/companies", {}), 422)
+    assert english["message"] == "Please correct the marked fields."
 
 
 # --- random bodies: never a 500 ---------------------------------------------------------------
