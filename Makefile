@@ -24,8 +24,7 @@ install: $(VENV)/.installed translations
 install-test: $(VENV)/.installed-test translations $(AXE)
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -d crm/translations -f -q 2>/dev/null || \
-		$(BIN)/pybabel compile -d crm/translations -q
+	$(BIN)/pybabel compile -d crm/translations
 
 $(AXE):
 	npm install --silent --no-save --no-audit --no-fund --prefix tests axe-core@$(AXE_VERSION)

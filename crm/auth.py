@@ -23,7 +23,8 @@ def load_user(user_id: str):
 def _require_login():
     endpoint = request.endpoint or ""
     if (endpoint in PUBLIC_ENDPOINTS or endpoint.startswith("admin")
-            or endpoint.startswith("api.") or endpoint.endswith(".static")):
+            or endpoint.startswith("api.") or request.path.startswith("/api/")
+            or endpoint.endswith(".static")):
         return None  # the admin and API check access themselves
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))

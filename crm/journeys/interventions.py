@@ -1,7 +1,7 @@
 """Interventions: logging a contact or activity, and an event with its attendee list."""
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import object_session
@@ -36,8 +36,8 @@ def _validate(data: dict) -> dict:
             fail("occurred_on", N_("Enter a date such as 2026-03-31."))
     if occurred is None and "occurred_on" not in errors:
         occurred = today()
-    elif isinstance(occurred, date) and not (EARLIEST <= occurred <= today().replace(
-            year=today().year + 1)):
+    elif isinstance(occurred, date) and not (EARLIEST <= occurred
+                                             <= today() + timedelta(days=366)):
         fail("occurred_on", N_("Enter a date between 2000 and next year."))
     values["occurred_on"] = occurred
     bottlenecks = list(data.get("bottlenecks") or [])

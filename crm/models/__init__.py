@@ -4,8 +4,10 @@ from .base import Base, utcnow  # noqa: F401
 from .company import (Company, ContactPerson, Maturity, Phase, SizeClass,  # noqa: F401
                       size_class_for)
 from .consent import Consent  # noqa: F401
+from .intake import FormSubmission, IntakeRequest  # noqa: F401
 from .intervention import Event, Intervention  # noqa: F401
 from .notification import Notification, OutgoingMail  # noqa: F401
+from .offering import Offering, OfferingProvider, OfferingTag  # noqa: F401
 from .organisation import Organisation, OrganisationKind  # noqa: F401
 from .reference import Municipality, Province, Region, SbiSection  # noqa: F401
 from .referral import Referral, ReferralStep  # noqa: F401

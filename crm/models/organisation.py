@@ -2,7 +2,8 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, String, Table, func, true
+from sqlalchemy import (Boolean, CheckConstraint, Column, ForeignKey, String, Table, false, func,
+                        true)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
@@ -62,6 +63,9 @@ class Organisation(Base):
     website: Mapped[str | None] = mapped_column(String(300))
     #: Inactive organisations keep their history but cannot sign in or receive referrals.
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    #: The network's intake point (one front door) for the provinces it serves: questions
+    #: left on the public form land in its intake queue.
+    intake_point: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: When the organisation was registered.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow,
                                                  server_default=func.current_timestamp())

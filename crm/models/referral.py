@@ -37,6 +37,9 @@ class Referral(Base):
     from_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     #: The receiving organisation (never the sender).
     to_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    #: The receiver's offering the company is referred to, when one was chosen.
+    offering_id: Mapped[int | None] = mapped_column(
+        ForeignKey("offerings.id", ondelete="SET NULL"), index=True)
     #: The question as the entrepreneur put it.
     question: Mapped[str] = mapped_column(Text)
     #: Context the sender chose to pass on.
@@ -72,6 +75,7 @@ class Referral(Base):
     from_organisation: Mapped[Organisation] = relationship(foreign_keys=[from_organisation_id])
     to_organisation: Mapped[Organisation] = relationship(foreign_keys=[to_organisation_id])
     created_by: Mapped[User | None] = relationship()
+    offering: Mapped["Offering | None"] = relationship()
     steps: Mapped[list["ReferralStep"]] = relationship(
         back_populates="referral", order_by="ReferralStep.id", passive_deletes=True)
 

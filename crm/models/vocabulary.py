@@ -117,3 +117,55 @@ def label(vocabulary, slug: str) -> str:
         if row[0] == slug:
             return row[1]
     return slug
+
+
+#: Maturity levels an offering targets ("ongespecificeerd": no particular level).
+TARGET_MATURITIES = [
+    ("laag", N_("low")),
+    ("middel", N_("medium")),
+    ("hoog", N_("high")),
+    ("ongespecificeerd", N_("unspecified")),
+]
+
+#: The six digitalisation forms of the Toekomstverkenning Digitalisering 2030.
+DIGITALISATION_FORMS = TOPICS[:6]
+#: Technologies and application areas seen in practice.
+TECHNOLOGY_TAGS = TOPICS[6:]
+
+#: Providers' roles in an initiative.
+PROVIDER_ROLES = [
+    ("initiatiefnemer", N_("initiator")),
+    ("financier", N_("funder")),
+    ("uitvoerder", N_("implementer")),
+]
+
+#: The market or government failure an offering answers (policy rationale).
+MARKET_FAILURES = [
+    ("informatiegebreken", N_("information deficits")),
+    ("informatie-asymmetrie", N_("information asymmetry")),
+    ("coordinatiegebreken", N_("coordination failures")),
+    ("marktmacht", N_("market power")),
+    ("externaliteiten", N_("externalities")),
+    ("publieke-goederen", N_("public goods")),
+    ("overheidsfalen", N_("government failure")),
+]
+
+#: What an offering costs the entrepreneur.
+COST_KINDS = [
+    ("gratis", N_("free")),
+    ("eigen-bijdrage", N_("own contribution")),
+    ("betaald", N_("paid")),
+]
+
+#: Dimensions of an offering's target group and content kept in ``offering_tags``:
+#: dimension → allowed values.
+OFFERING_TAG_DIMENSIONS = {
+    "sector": None,  # SBI section letters, checked against the reference table
+    "size": ["zzp", "micro", "klein", "middelgroot"],
+    "phase": ["starter", "scale-up", "overig"],
+    "maturity": [m for m, _ in TARGET_MATURITIES],
+    "form": [f for f, _ in DIGITALISATION_FORMS],
+    "technology": [t for t, _ in TECHNOLOGY_TAGS],
+    "bottleneck": BOTTLENECK_SLUGS,
+    "market-failure": [m for m, _ in MARKET_FAILURES],
+}
