@@ -19,7 +19,8 @@ The rules (see README, "Who sees what"):
 from sqlalchemy import ColumnElement, exists, false, or_, select, true
 
 from .models import (ApiToken, Company, Consent, ContactPerson, Event, FollowUpTask,
-                     Intervention, Notification, Organisation, Referral, Role, User)
+                     IntakeRequest, Intervention, Notification, Offering, Organisation, Referral,
+                     Role, User)
 
 VIEW, EDIT, CREATE, DELETE = "view", "edit", "create", "delete"
 #: Referral actions and whose they are.
@@ -89,6 +90,20 @@ def _referral(user, action, referral):
     return False
 
 
+def _offering(user, action, offering):
+    # The offer side is public within the network; an organisation maintains its own
+    # offerings, coordinators and administrators can edit all of them.
+    if action == VIEW:
+        return True
+    return (offering.organisation_id == user.organisation_id
+            or user.role in (Role.coordinator.value, Role.admin.value))
+
+
+def _intake(user, action, intake):
+    # A question left at the front door is for the intake point it landed at.
+    return intake.organisation_id == user.organisation_id
+
+
 def _task(user, action, task):
     return task.organisation_id == user.organisation_id or task.owner_id == user.id
 
@@ -109,6 +124,8 @@ _RULES = {
     Event: _event,
     Referral: _referral,
     FollowUpTask: _task,
+    Offering: _offering,
+    IntakeRequest: _intake,
     Notification: _notification,
     ApiToken: _token,
 }
@@ -125,7 +142,8 @@ def may(user, action: str, obj) -> bool:
     if rule is None:
         return False
     if isinstance(obj, type):
-        return action == CREATE and cls in (Company, Intervention, Referral, FollowUpTask)
+        return action == CREATE and cls in (Company, Intervention, Referral, FollowUpTask,
+                                            Offering)
     return rule(user, action, obj)
 
 
@@ -171,6 +189,13 @@ def referral_route_filter(user: User) -> ColumnElement[bool]:
         conditions.append(exists().where(Company.id == Referral.company_id,
                                          Company.province_id.in_(province_ids)))
     return or_(*conditions)
+
+
+def intake_filter(user: User) -> ColumnElement[bool]:
+    """The front-door questions in the user's organisation's intake queue."""
+    if not _active(user):
+        return false()
+    return IntakeRequest.organisation_id == user.organisation_id
 
 
 def task_filter(user: User) -> ColumnElement[bool]:
