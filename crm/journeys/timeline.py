@@ -9,7 +9,7 @@ referral — selecting columns rather than ORM objects, so a long journey stays 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased, object_session
 
 from ..models import (Company, Consent, Event, Intervention, Organisation, Referral,

@@ -1,5 +1,6 @@
 """Referrals (warm handovers) from one organisation to another, with every step recorded."""
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text,
                         func)
@@ -11,6 +12,9 @@ from .intervention import _one_of
 from .organisation import Organisation
 from .user import User
 from .vocabulary import REFERRAL_REASON_SLUGS, REFERRAL_STATUS_SLUGS
+
+if TYPE_CHECKING:
+    from .offering import Offering
 
 
 class Referral(Base):

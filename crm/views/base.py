@@ -85,3 +85,20 @@ def int_arg(name: str, default: int = 1, minimum: int = 1, maximum: int = 10_000
     except (TypeError, ValueError):
         return default
     return min(max(value, minimum), maximum)
+
+
+def submit(form, operation, *, message: str, next_url, template: str, **context):
+    """The common POST of a record form: validate, run the operation, commit once, flash and
+    redirect; or re-render the form with the messages next to the fields (422)."""
+    from flask import flash, redirect, render_template
+    if form.validate():
+        try:
+            result = operation()
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(message, "success")
+            return redirect(next_url(result) if callable(next_url) else next_url)
+    return render_template(template, form=form, **context), 422

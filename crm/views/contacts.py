@@ -6,10 +6,9 @@ from flask_login import current_user
 from ..extensions import db
 from ..forms import ConfirmForm, ContactForm
 from ..journeys.companies import add_contact, delete_contact, update_contact
-from ..journeys.errors import ValidationFailed
 from ..models import Company, ContactPerson
 from ..policy import DELETE, EDIT
-from .base import RecordView, apply_errors
+from .base import RecordView, submit
 
 bp = Blueprint("contacts", __name__)
 
@@ -31,18 +30,10 @@ class ContactCreate(RecordView):
 
     def post(self, company):
         form = ContactForm()
-        if form.validate():
-            try:
-                add_contact(company, _data(form), by=current_user)
-            except ValidationFailed as exc:
-                db.session.rollback()
-                apply_errors(form, exc)
-            else:
-                db.session.commit()
-                flash(_("Contact person added."), "success")
-                return redirect(url_for("companies.detail", id=company.id))
-        return render_template("contacts/form.html", form=form, company=company,
-                               contact=None), 422
+        return submit(form, lambda: add_contact(company, _data(form), by=current_user),
+                      message=_("Contact person added."),
+                      next_url=url_for("companies.detail", id=company.id),
+                      template="contacts/form.html", company=company, contact=None)
 
 
 class ContactEdit(RecordView):
@@ -55,18 +46,10 @@ class ContactEdit(RecordView):
 
     def post(self, contact):
         form = ContactForm()
-        if form.validate():
-            try:
-                update_contact(contact, _data(form), by=current_user)
-            except ValidationFailed as exc:
-                db.session.rollback()
-                apply_errors(form, exc)
-            else:
-                db.session.commit()
-                flash(_("Contact person saved."), "success")
-                return redirect(url_for("companies.detail", id=contact.company_id))
-        return render_template("contacts/form.html", form=form, company=contact.company,
-                               contact=contact), 422
+        return submit(form, lambda: update_contact(contact, _data(form), by=current_user),
+                      message=_("Contact person saved."),
+                      next_url=url_for("companies.detail", id=contact.company_id),
+                      template="contacts/form.html", company=contact.company, contact=contact)
 
 
 class ContactDelete(RecordView):

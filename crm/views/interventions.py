@@ -14,7 +14,7 @@ from ..journeys.interventions import (delete_intervention, last_kind, log_event,
                                       log_intervention, resolve_kvk_numbers, update_intervention)
 from ..models import Company, Event, Intervention
 from ..policy import CREATE, DELETE, EDIT, intervention_filter
-from .base import RecordView, apply_errors, require
+from .base import RecordView, apply_errors, require, submit
 
 bp = Blueprint("interventions", __name__)
 
@@ -48,18 +48,10 @@ class InterventionCreate(RecordView):
 
     def post(self, company):
         form = InterventionForm()
-        if form.validate():
-            try:
-                log_intervention(company, _data(form), by=current_user)
-            except ValidationFailed as exc:
-                db.session.rollback()
-                apply_errors(form, exc)
-            else:
-                db.session.commit()
-                flash(_("Contact logged."), "success")
-                return redirect(url_for("companies.detail", id=company.id) + "#timeline")
-        return render_template("interventions/form.html", form=form, company=company,
-                               intervention=None), 422
+        return submit(form, lambda: log_intervention(company, _data(form), by=current_user),
+                      message=_("Contact logged."),
+                      next_url=url_for("companies.detail", id=company.id) + "#timeline",
+                      template="interventions/form.html", company=company, intervention=None)
 
 
 class InterventionEdit(RecordView):
@@ -73,18 +65,12 @@ class InterventionEdit(RecordView):
 
     def post(self, intervention):
         form = InterventionForm()
-        if form.validate():
-            try:
-                update_intervention(intervention, _data(form), by=current_user)
-            except ValidationFailed as exc:
-                db.session.rollback()
-                apply_errors(form, exc)
-            else:
-                db.session.commit()
-                flash(_("Contact saved."), "success")
-                return redirect(url_for("companies.detail", id=intervention.company_id))
-        return render_template("interventions/form.html", form=form,
-                               company=intervention.company, intervention=intervention), 422
+        return submit(form, lambda: update_intervention(intervention, _data(form),
+                                                        by=current_user),
+                      message=_("Contact saved."),
+                      next_url=url_for("companies.detail", id=intervention.company_id),
+                      template="interventions/form.html", company=intervention.company,
+                      intervention=intervention)
 
 
 class InterventionDelete(RecordView):

@@ -8,11 +8,10 @@ from ..extensions import db
 from ..reference import is_digits
 from ..forms import ConfirmForm
 from ..journey_forms import TaskForm
-from ..journeys.errors import ValidationFailed
 from ..journeys.tasks import add_task, complete_task, my_tasks, overdue_tasks
 from ..models import FollowUpTask, Intervention, Referral, User
 from ..policy import EDIT
-from .base import RecordView, apply_errors
+from .base import RecordView, submit
 
 bp = Blueprint("tasks", __name__)
 
@@ -42,21 +41,13 @@ class TaskCreate(RecordView):
     def post(self, subject):
         form = TaskForm()
         form.owner_id.choices = owner_choices()
-        if form.validate():
-            owner = (int(form.owner_id.data) if is_digits(form.owner_id.data or "") else None)
-            try:
-                add_task(subject, {"kind": form.kind.data, "title": form.title.data,
-                                   "due_on": form.due_on.data, "owner": owner},
-                         by=current_user)
-            except ValidationFailed as exc:
-                db.session.rollback()
-                apply_errors(form, exc)
-            else:
-                db.session.commit()
-                flash(_("Follow-up planned."), "success")
-                return redirect(_back(subject))
-        return render_template("tasks/form.html", form=form, subject=subject,
-                               back=_back(subject)), 422
+        owner = form.owner_id.data or ""
+        owner = int(owner) if is_digits(owner) and len(owner) < 10 else None
+        return submit(form, lambda: add_task(subject, {
+            "kind": form.kind.data, "title": form.title.data, "due_on": form.due_on.data,
+            "owner": owner}, by=current_user),
+            message=_("Follow-up planned."), next_url=_back(subject),
+            template="tasks/form.html", subject=subject, back=_back(subject))
 
 
 class InterventionTaskCreate(TaskCreate):
