@@ -144,7 +144,7 @@ class OrganisationView(SecureModelView):
     column_filters = ("kind", "active")
     column_choices = {"kind": list(KIND_LABELS.items())}
     column_default_sort = "name"
-    form_columns = ("name", "kind", "provinces", "regions", "website", "active")
+    form_columns = ("name", "kind", "provinces", "regions", "website", "active", "intake_point")
     form_choices = {"kind": list(KIND_LABELS.items())}
     form_args = {
         "name": {"label": _l("Name"), "validators": [Length(max=200)]},
@@ -160,6 +160,9 @@ class OrganisationView(SecureModelView):
                     "query_factory": lambda: db.session.scalars(
                         select(Region).order_by(Region.name)).all()},
         "active": {"label": _l("Active")},
+        "intake_point": {"label": _l("Intake point (front door)"),
+                         "description": _l("Questions from the public form for the provinces "
+                                           "it serves land in its intake queue.")},
     }
 
     def on_model_change(self, form, model, is_created):

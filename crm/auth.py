@@ -8,7 +8,7 @@ from .models import User
 
 #: Endpoints reachable without signing in.
 PUBLIC_ENDPOINTS = {"auth.login", "auth.set_language", "static", "bootstrap.static",
-                    "health.healthz"}
+                    "health.healthz", "frontdoor.ask", "frontdoor.thanks"}
 
 
 @login_manager.user_loader

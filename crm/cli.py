@@ -52,7 +52,9 @@ def _one_line(text: str) -> str:
 @click.option("--kind", required=True, metavar="KIND", help="One of: " + ", ".join(KINDS) + ".")
 @click.option("--province", "provinces", multiple=True, metavar="PROVINCE",
               help="A province the organisation works in (repeatable), e.g. Utrecht.")
-def create_org(name, kind, provinces):
+@click.option("--intake-point", is_flag=True, default=False,
+              help="Make it the intake point (front door) for its provinces.")
+def create_org(name, kind, provinces, intake_point):
     """Create an organisation; prints its id as the last line."""
     name = _one_line(name)
     if not name:
@@ -66,11 +68,12 @@ def create_org(name, kind, provinces):
     if db.session.scalar(select(Organisation.id).where(
             func.lower(Organisation.name) == name.lower())) is not None:
         raise click.ClickException(f"An organisation named {name!r} already exists.")
-    org = Organisation(name=name, kind=kind, provinces=chosen)
+    org = Organisation(name=name, kind=kind, provinces=chosen, intake_point=intake_point)
     db.session.add(org)
     db.session.commit()
     where = ", ".join(p.name for p in chosen) or "no province"
-    click.echo(f"Created organisation {name!r} ({kind}; {where}).")
+    point = "; intake point" if intake_point else ""
+    click.echo(f"Created organisation {name!r} ({kind}; {where}{point}).")
     click.echo(org.id)
 
 

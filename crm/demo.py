@@ -237,4 +237,6 @@ def seed(session: Session, *, companies: int = 400, seed_value: int = 2025) -> l
     session.flush()
     from .demo_journeys import seed_journeys
     seed_journeys(session, rng, journeys=min(150, companies // 2))
+    from .demo_offerings import seed_offerings
+    seed_offerings(session, rng)
     return logins

@@ -53,6 +53,11 @@ class EventForm(FlaskForm):
 
 class ReferralForm(FlaskForm):
     to_organisation_id = SelectField(_l("Refer to"), choices=[], validate_choice=False)
+    #: Choices grouped by organisation (``<optgroup>``); checked against the chosen organisation
+    #: by :func:`crm.journeys.referrals.refer`.
+    offering_id = SelectField(_l("Offering"), choices=[], validate_choice=False,
+                              description=_l("optional: the offering of that organisation "
+                                             "the company is referred to"))
     question = TextAreaField(_l("The entrepreneur's question"),
                              validators=[DataRequired(), Length(max=4000)],
                              description=_l("as the entrepreneur put it"), render_kw={"rows": 3})

@@ -34,3 +34,36 @@ def test_rules_live_in_the_database(app, make_company):
                                {"v": value, "id": company.id})
             db.session.flush()
         db.session.rollback()
+
+
+def test_upgrading_a_database_with_data_keeps_it(tmp_path):
+    """Later migrations run on a populated SQLite database (tables rebuilt under foreign keys)."""
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from tests.conftest import make_test_app
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    app = make_test_app(url, tmp_path)
+    with app.app_context():
+        upgrade(revision="0005")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO organisations (id, name, kind, active, created_at) "
+                                 "VALUES (1, 'A', 'edih', 1, CURRENT_TIMESTAMP), "
+                                 "(2, 'B', 'rom', 1, CURRENT_TIMESTAMP)"))
+            conn.execute(sa.text(
+                "INSERT INTO companies (id, kvk, name, trade_names, sort_name, search_text, "
+                "non_mailing, digital_maturity, created_at, version) VALUES (1, '01234567', "
+                "'X', '', 'x', 'x', 0, 'onbekend', CURRENT_TIMESTAMP, 1)"))
+            conn.execute(sa.text(
+                "INSERT INTO referrals (id, company_id, from_organisation_id, "
+                "to_organisation_id, question, context, entrepreneur_agrees, status, "
+                "accept_due_on, created_at, version) VALUES (1, 1, 1, 2, 'q', '', 1, "
+                "'requested', '2026-01-01', CURRENT_TIMESTAMP, 1)"))
+        upgrade()
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM referrals")).scalar() == 1
+            assert conn.execute(sa.text(
+                "SELECT intake_point FROM organisations WHERE id = 1")).scalar() == 0
+            assert conn.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+        db.session.remove()
+        db.engine.dispose()

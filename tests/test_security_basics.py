@@ -12,7 +12,9 @@ from tests.conftest import PASSWORD, login, make_test_app
 
 PUBLIC_ENDPOINTS = {"auth.login", "auth.set_language", "auth.logout", "health.healthz",
                     # The API's machine-readable description: public on purpose (no data).
-                    "api.openapi"}
+                    "api.openapi",
+                    # The one front door: entrepreneurs ask their question without an account.
+                    "frontdoor.ask", "frontdoor.thanks"}
 
 
 def body(response) -> str:

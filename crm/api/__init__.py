@@ -8,4 +8,5 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from . import auth, companies, errors, interventions, journey, openapi, referrals  # noqa: E402,F401
+from . import (auth, companies, errors, interventions, journey, offerings,  # noqa: E402,F401
+               openapi, referrals)

@@ -11,6 +11,8 @@ from .companies import COMPANY_FIELDS, CONTACT_FIELDS, SECTIONS, SIZE_CLASSES
 from .inputs import body_schema
 from .interventions import INTERVENTION_FIELDS
 from .journey import CONSENT_FIELDS, WITHDRAW_FIELDS
+from .offerings import (ACTIVE_VALUES, LIST_FILTERS, MAX_LIMIT, MAX_QUERY, MAX_QUESTION,
+                        MAX_SUGGESTIONS, OFFERING_FIELDS, PROVIDERS_SCHEMA, ROLES)
 from .referrals import REFERRAL_FIELDS, TRANSITION_FIELDS
 
 
@@ -79,8 +81,38 @@ SCHEMAS = {
         "at": _MOMENT, "organisation": _ORG, "actor": _nullable("string"),
         "reason": _nullable("string"), "note": _nullable("string")}),
 }
+_STRS = {"type": "array", "items": _STR}
+SCHEMAS["Offering"] = _object({
+    "id": _INT, "name": _STR, "description": _STR, "organisation": _ORG,
+    "archetype": {"type": "string", "enum": list(LIST_FILTERS["archetype"][0])},
+    "provinces": {**_STRS, "description": "Province names; none and no regions: national."},
+    "regions": _STRS,
+    "size_classes": {**_STRS, "description": "Target group; empty means every size (the "
+                                             "same for the other lists)."},
+    "phases": _STRS, "maturity": _STRS, "sectors": {**_STRS, "description": "SBI sections."},
+    "forms": _STRS, "technologies": _STRS, "bottlenecks": _STRS, "market_failures": _STRS,
+    "providers": {"type": "array", "items": _object({
+        "name": _STR, "role": {"type": "string", "enum": list(ROLES)},
+        "organisation_id": _nullable("integer")})},
+    "cost_kind": {"type": "string", "enum": list(LIST_FILTERS["cost_kind"][0])},
+    "cost_note": _STR, "starts_on": _nullable("string", format="date"),
+    "ends_on": _nullable("string", format="date"),
+    "expired": {**_BOOL, "description": "Ended before today (ends_on in the past)."},
+    "active": {**_BOOL, "description": "Not withdrawn (an expired offering can be active)."},
+    "current": {**_BOOL, "description": "active and not expired: it can be suggested."},
+    "takes_referrals": _BOOL,
+    "contact": _object({"name": _STR, "email": _STR, "phone": _STR}), "url": _STR,
+    "created_at": _nullable("string"), "updated_at": _nullable("string")})
+SCHEMAS["Suggestion"] = _object({
+    "offering": _ref("Offering"),
+    "score": {"type": "number", "description": "Higher is better; see the README for how "
+                                               "it adds up."},
+    "reason": {**_STR, "description": "Why it fits, in one line, in your language "
+                                      "(\"past bij: micro, Utrecht, kunnen\")."}})
 SCHEMAS["ReferralDetail"] = {"allOf": [_ref("Referral"), _object({
     "question": _STR, "context": _STR, "entrepreneur_agrees": _BOOL,
+    "offering": {"anyOf": [_object({"id": _INT, "name": _STR}), {"type": "null"}],
+                 "description": "The receiver's offering it was referred to, if any."},
     "outcome": _nullable("string"), "reason": _nullable("string"),
     "reason_text": _nullable("string"),
     "steps": {"type": "array", "items": _ref("ReferralStep")}})]}
@@ -130,6 +162,12 @@ def _body(fields, required=True) -> dict:
             "content": {"application/json": {"schema": body_schema(fields)}}}
 
 
+def _offering_body() -> dict:
+    schema = body_schema(OFFERING_FIELDS)
+    schema["properties"]["providers"] = PROVIDERS_SCHEMA
+    return schema
+
+
 def _array(name: str) -> dict:
     return {"type": "array", "items": _ref(name)}
 
@@ -138,6 +176,37 @@ _KVK = {"name": "kvk", "in": "path", "required": True,
         "schema": {"type": "string", "pattern": "^[0-9]{8}$"}, "example": "01234567"}
 _REFERRAL_ID = {"name": "referral_id", "in": "path", "required": True,
                 "schema": {"type": "integer", "minimum": 1}}
+_OFFERING_ID = {"name": "offering_id", "in": "path", "required": True,
+                "schema": {"type": "integer", "minimum": 1}}
+
+
+def _offering_filters() -> list[dict]:
+    params = [{"name": "q", "in": "query", "schema": {"type": "string", "maxLength": MAX_QUERY},
+               "description": "Every word in the name, description, organisation or a "
+                              "provider's name (case and accents ignored)."}]
+    for name, (vocabulary, _key) in LIST_FILTERS.items():
+        params.append({"name": name, "in": "query", "style": "form", "explode": False,
+                       "schema": {"type": "array", "items": {"enum": list(vocabulary)}},
+                       "description": "One or more values (repeat or separate with commas): "
+                                      "offerings with one of them or none in this dimension."})
+    params += [
+        {"name": "province", "in": "query", "schema": {"type": "string"},
+         "description": "Province name, any case (Friesland means Fryslân); comma-separated "
+                        "for several. National offerings and those in a region there match."},
+        {"name": "organisation_id", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+        {"name": "takes_referrals", "in": "query", "schema": {"enum": ["true", "false"]}},
+        {"name": "active", "in": "query",
+         "schema": {"enum": list(ACTIVE_VALUES), "default": "true"},
+         "description": "true (default): current offerings only (not withdrawn, not ended); "
+                        "false: only withdrawn or ended ones; all: every offering."},
+        {"name": "limit", "in": "query",
+         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+         "description": f"Without it every match up to {MAX_LIMIT} is returned."},
+        {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+    ]
+    return params
+
+
 _PAGING = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1,
                                                       "maximum": 10000}},
            {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1,
@@ -215,6 +284,34 @@ def _paths() -> dict:
             "getTimeline", "The company's journey as far as you may see it, oldest first",
             {"200": _json(_ref("Timeline"), "Timeline"), **_errors("404")},
             parameters=[_KVK])},
+        "/companies/{kvk}/suggestions": {"get": _op(
+            "getSuggestions", "The next doors for the company, best first",
+            {"200": _json(_array("Suggestion"), "Suggestions"), **_errors("400", "404")},
+            parameters=[_KVK,
+                        {"name": "question", "in": "query",
+                         "schema": {"type": "string", "maxLength": MAX_QUESTION},
+                         "description": "The entrepreneur's question: its words count too."},
+                        {"name": "limit", "in": "query",
+                         "schema": {"type": "integer", "minimum": 1,
+                                    "maximum": MAX_SUGGESTIONS, "default": 10}}])},
+        "/offerings": {
+            "get": _op("listOfferings", "The ecosystem map: offerings matching the filters",
+                       {"200": _json(_array("Offering"), "Offerings by name (X-Total-Count "
+                                                         "tells how many matched)"),
+                        **_errors("400")},
+                       parameters=_offering_filters()),
+            "post": _op("createOffering", "Register an offering of your organisation",
+                        {"201": _linked(_json(_ref("Offering"), "Registered"), {
+                            "GetOffering": {"operationId": "getOffering",
+                                            "parameters": {"offering_id":
+                                                           "$response.body#/id"}}}),
+                         **_errors("400", "403", "422")},
+                        requestBody={"required": True, "content": {"application/json": {
+                            "schema": _offering_body()}}})},
+        "/offerings/{offering_id}": {"get": _op(
+            "getOffering", "One offering",
+            {"200": _json(_ref("Offering"), "The offering"), **_errors("404")},
+            parameters=[_OFFERING_ID])},
         "/interventions": {"post": _op(
             "logIntervention", "Log a contact or activity with a company",
             {"201": _json(_ref("Intervention"), "Logged"), **_errors("400", "403", "422")},

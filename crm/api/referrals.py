@@ -6,7 +6,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..journeys.referrals import ACTIONS, inbox, outbox, referrals_visible_in_full, refer, \
     transition
-from ..models import Referral
+from ..models import Offering, Referral
 from ..models.vocabulary import REFERRAL_REASON_SLUGS, REFERRAL_STATUS_SLUGS
 from ..policy import CREATE, VIEW, may
 from . import bp, lookups, serializers
@@ -24,6 +24,9 @@ REFERRAL_FIELDS = [
           description="Must be true: the entrepreneur agreed to this handover."),
     Field("context", "string", max_length=8000,
           description="Context you choose to pass on to the receiver."),
+    Field("offering_id", "integer", minimum=1, maximum=2**31 - 1,
+          description="Optional: the receiver's offering the company is referred to (active, "
+                      "not ended, taking referrals; see GET /offerings or the suggestions)."),
 ]
 
 TRANSITION_FIELDS = [
@@ -70,9 +73,15 @@ def create_referral():
         raise ApiError(403)
     body = parse_body(REFERRAL_FIELDS)
     company = lookups.company_for_body(body["kvk"], user)
+    offering = None
+    if body.get("offering_id") is not None:
+        offering = db.session.get(Offering, body["offering_id"])
+        if offering is None:
+            raise ApiError(422, fields={"offering_id": [(N_("No offering has this id."), {})]})
     referral = refer(company, lookups.organisation(body["to_organisation_id"]),
                      body["question"], by=user, context=body.get("context") or "",
-                     entrepreneur_agrees=body["entrepreneur_agrees"] is True)
+                     entrepreneur_agrees=body["entrepreneur_agrees"] is True,
+                     offering=offering)
     db.session.commit()
     rv = jsonify(serializers.referral_full(referral, user))
     rv.status_code = 201

@@ -2,9 +2,10 @@
 from datetime import date, datetime
 
 from ..journeys.referrals import allowed_actions, is_overdue
-from ..models import (Company, Consent, ContactPerson, Intervention, Organisation, Referral,
-                      User)
-from ..models.vocabulary import BOTTLENECK_SLUGS, TOPIC_SLUGS
+from ..models import (Company, Consent, ContactPerson, Intervention, Offering, Organisation,
+                      Referral, User)
+from ..models.vocabulary import (BOTTLENECK_SLUGS, MARKET_FAILURES, TARGET_MATURITIES,
+                                 TOPIC_SLUGS)
 
 
 def in_order(values, vocabulary: list[str]) -> list[str]:
@@ -97,6 +98,8 @@ def referral_full(r: Referral, viewer: User) -> dict:
         "question": r.question,
         "context": r.context,
         "entrepreneur_agrees": r.entrepreneur_agrees,
+        "offering": ({"id": r.offering.id, "name": r.offering.name}
+                     if r.offering is not None else None),
         "outcome": r.outcome,
         "reason": r.reason,
         "reason_text": r.reason_text,
@@ -146,4 +149,45 @@ def open_referral(r, org_ids: dict[str, int]) -> dict:
            "overdue": r.overdue, "full": r.full}
     if r.full:
         out["question"] = r.question
+    return out
+
+
+#: Offering tag dimension → API field, with the vocabulary order its values are listed in.
+OFFERING_TAGS = {
+    "sector": ("sectors", None), "size": ("size_classes", ["zzp", "micro", "klein", "middelgroot"]),
+    "phase": ("phases", ["starter", "scale-up", "overig"]),
+    "maturity": ("maturity", [m for m, _ in TARGET_MATURITIES]),
+    "form": ("forms", TOPIC_SLUGS), "technology": ("technologies", TOPIC_SLUGS),
+    "bottleneck": ("bottlenecks", BOTTLENECK_SLUGS),
+    "market-failure": ("market_failures", [m for m, _ in MARKET_FAILURES]),
+}
+
+
+def offering(o: Offering, on: date, tags: dict[str, list[str]] | None = None) -> dict:
+    """An offering as the map shows it; ``tags`` ({dimension: values}) saves loading
+    ``o.tags`` when a page of them was fetched at once. ``on`` is today (for ``expired``)."""
+    if tags is None:
+        tags = {}
+        for tag in o.tags:
+            tags.setdefault(tag.dimension, []).append(tag.value)
+    out = {"id": o.id, "name": o.name, "description": o.description,
+           "organisation": organisation(o.organisation), "archetype": o.archetype,
+           "provinces": [p.name for p in o.provinces], "regions": [r.name for r in o.regions]}
+    for dimension, (name, vocabulary) in OFFERING_TAGS.items():
+        values = tags.get(dimension, [])
+        out[name] = in_order(values, vocabulary) if vocabulary else sorted(values)
+    expired = o.expired(on)
+    out.update({
+        "providers": [{"name": p.name, "role": p.role, "organisation_id": p.organisation_id}
+                      for p in o.providers],
+        "cost_kind": o.cost_kind, "cost_note": o.cost_note,
+        "starts_on": iso(o.starts_on), "ends_on": iso(o.ends_on),
+        "expired": expired, "active": bool(o.active),
+        "current": bool(o.active) and not expired,
+        "takes_referrals": bool(o.takes_referrals),
+        "contact": {"name": o.contact_name, "email": o.contact_email,
+                    "phone": o.contact_phone},
+        "url": o.url,
+        "created_at": iso(o.created_at), "updated_at": iso(o.updated_at),
+    })
     return out

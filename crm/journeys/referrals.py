@@ -17,7 +17,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import object_session
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..models import Company, Organisation, Referral, ReferralStep, User, utcnow
+from ..models import Company, Offering, Organisation, Referral, ReferralStep, User, utcnow
 from ..models.vocabulary import OPEN_REFERRAL_STATUSES, REFERRAL_REASON_SLUGS
 from ..policy import may, referral_party_filter
 from . import audit
@@ -80,14 +80,23 @@ def _clean_text(value, limit: int) -> str:
 
 def refer(company: Company, to_org: Organisation, question: str, *, by: User,
           context: str = "", entrepreneur_agrees: bool = False,
-          accept_within: int = DEFAULT_ACCEPT_WITHIN) -> Referral:
-    """Hand ``company`` over to ``to_org`` with the entrepreneur's question."""
+          accept_within: int = DEFAULT_ACCEPT_WITHIN,
+          offering: Offering | None = None) -> Referral:
+    """Hand ``company`` over to ``to_org`` with the entrepreneur's question, optionally to one
+    of ``to_org``'s offerings (active, not expired, taking referrals)."""
     session = object_session(by)
     errors = {}
     if to_org is None or not to_org.active:
         errors["to_organisation_id"] = [(N_("Choose an active organisation to refer to."), {})]
     elif to_org.id == by.organisation_id:
         errors["to_organisation_id"] = [(N_("You cannot refer to your own organisation."), {})]
+    if offering is not None:
+        if to_org is None or offering.organisation_id != to_org.id:
+            errors["offering_id"] = [
+                (N_("Choose an offering of the organisation you refer to."), {})]
+        elif not (offering.active and offering.takes_referrals
+                  and not offering.expired(today())):
+            errors["offering_id"] = [(N_("This offering does not take referrals now."), {})]
     question = _clean_text(question, 4000)
     if not question:
         errors["question"] = [(N_("Write down the entrepreneur's question."), {})]
@@ -99,7 +108,8 @@ def refer(company: Company, to_org: Organisation, question: str, *, by: User,
     now = utcnow()
     referral = Referral(
         company_id=company.id, from_organisation_id=by.organisation_id,
-        to_organisation_id=to_org.id, question=question,
+        to_organisation_id=to_org.id, offering_id=offering.id if offering else None,
+        question=question,
         context=_clean_text(context, 8000), entrepreneur_agrees=True, status="requested",
         accept_due_on=add_working_days(today(), accept_within), created_by_id=by.id,
         created_at=now)
@@ -109,7 +119,8 @@ def refer(company: Company, to_org: Organisation, question: str, *, by: User,
                              action="send", actor_id=by.id, organisation_id=by.organisation_id,
                              at=now))
     audit.record(by, "create", "referral", referral.id, company_id=company.id,
-                 changes={"status": [None, "requested"], "to_organisation_id": [None, to_org.id]})
+                 changes={"status": [None, "requested"], "to_organisation_id": [None, to_org.id],
+                          "offering_id": [None, offering.id if offering else None]})
     notify_referral(session, "referral-new", referral, to_organisation_id=to_org.id,
                     other_organisation_name=by.organisation.name)
     session.flush()

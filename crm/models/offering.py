@@ -9,7 +9,8 @@ from datetime import date, datetime
 
 from sqlalchemy import (Boolean, CheckConstraint, Column, Date, ForeignKey, Index, String, Table,
                         Text, func, true)
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
 from .intervention import _one_of
@@ -52,6 +53,9 @@ class Offering(Base):
     name: Mapped[str] = mapped_column(String(200))
     #: What it is, for staff choosing the next door.
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: Lower-cased, accent-free name, description, organisation and provider names: what the
+    #: map's free text matches (kept up to date on every save, see ``_refresh_search_text``).
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: One of the 12 Regioscan archetypes (reach and effort follow from it).
     archetype: Mapped[str] = mapped_column(String(30))
     #: What it costs the entrepreneur: gratis, eigen-bijdrage or betaald.
@@ -143,3 +147,26 @@ class OfferingProvider(Base):
     role: Mapped[str] = mapped_column(String(20))
 
     organisation: Mapped[Organisation | None] = relationship()
+
+
+def offering_search_text(offering: "Offering", session=None) -> str:
+    from ..reference import normalise
+    parts = [offering.name or "", offering.description or ""]
+    organisation = offering.organisation
+    if organisation is None and offering.organisation_id is not None and session is not None:
+        organisation = session.get(Organisation, offering.organisation_id)
+    if organisation is not None:
+        parts.append(organisation.name)
+    parts += [p.name for p in offering.providers]
+    return normalise(" ".join(parts))
+
+
+@event.listens_for(Session, "before_flush")
+def _refresh_search_text(session, flush_context, instances):
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, Offering):
+            obj.search_text = offering_search_text(obj, session)
+        elif isinstance(obj, OfferingProvider) and obj.offering_id is not None:
+            owner = session.get(Offering, obj.offering_id)
+            if owner is not None:
+                owner.search_text = offering_search_text(owner, session)

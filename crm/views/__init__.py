@@ -4,11 +4,14 @@
 def register_blueprints(app) -> None:
     from .. import api
     from ..extensions import csrf
-    from . import (account, auth, companies, consent, contacts, health, interventions, labels,
-                   notifications, referrals, tasks)
+    from . import (account, auth, companies, consent, contacts, frontdoor, health, interventions,
+                   labels, notifications, offerings, referrals, tasks)
     labels.init_app(app)
-    for module in (auth, companies, contacts, account, health, interventions, referrals, consent,
-                   tasks, notifications):
-        app.register_blueprint(module.bp)
-    app.register_blueprint(api.bp)
+    for blueprint in (auth.bp, companies.bp, contacts.bp, account.bp, health.bp,
+                      interventions.bp, referrals.bp, consent.bp, tasks.bp, notifications.bp,
+                      offerings.bp,  # the ecosystem map
+                      frontdoor.bp,  # public: the one front door
+                      frontdoor.staff_bp,  # the intake point's queue
+                      api.bp):
+        app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens, not cookies

@@ -128,8 +128,10 @@ class CompanyDetail(RecordView):
         from .interventions import quick_form
         contacts = db.session.scalars(contacts_visible_to(current_user, company)).all()
         timeline = timeline_for(company, current_user)
+        from .referrals import referral_suggestions
         return render_template("companies/detail.html", company=company, contacts=contacts,
                                may_edit=may(current_user, EDIT, company), timeline=timeline,
+                               suggestions=referral_suggestions(company, limit=5),
                                consent=timeline.consent, quick=quick_form(),
                                consent_form=ConsentForm(formdata=None),
                                withdraw_form=WithdrawConsentForm(formdata=None))

@@ -18,6 +18,12 @@ _VOCABULARIES = {
     "action": v.REFERRAL_ACTIONS,
     "reason": v.REFERRAL_REASONS,
     "task": v.TASK_KINDS,
+    "target_maturity": v.TARGET_MATURITIES,
+    "form": v.DIGITALISATION_FORMS,
+    "technology": v.TECHNOLOGY_TAGS,
+    "provider_role": v.PROVIDER_ROLES,
+    "market_failure": v.MARKET_FAILURES,
+    "cost": v.COST_KINDS,
 }
 
 

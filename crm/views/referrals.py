@@ -27,29 +27,79 @@ def organisation_choices():
     return [("", _("Choose an organisation"))] + [(str(i), n) for i, n in rows]
 
 
+def offering_choices():
+    """Every active offering that takes referrals, grouped by organisation (``<optgroup>``)."""
+    from wtforms import SelectChoice
+
+    from ..journeys.clock import today
+    from ..models import Offering
+    on = today()
+    rows = db.session.execute(
+        select(Offering.id, Offering.name, Organisation.name)
+        .join(Organisation, Organisation.id == Offering.organisation_id)
+        .where(Offering.active.is_(True), Offering.takes_referrals.is_(True),
+               (Offering.ends_on.is_(None)) | (Offering.ends_on >= on),
+               Organisation.active.is_(True),
+               Organisation.id != current_user.organisation_id)
+        .order_by(Organisation.name, Offering.name, Offering.id)).all()
+    return ([SelectChoice("", _("No particular offering"))]
+            + [SelectChoice(str(i), name, optgroup=org) for i, name, org in rows])
+
+
+def referral_suggestions(company, question=None, limit=5):
+    """The best next doors for the company, each with its reason in the user's language."""
+    from flask_babel import gettext
+
+    from ..journeys.suggestions import explain, suggest_next_doors
+    return [(s, explain(s.reasons, gettext))
+            for s in suggest_next_doors(company, viewer=current_user, question=question,
+                                        limit=limit, session=db.session)]
+
+
 class ReferralCreate(RecordView):
     """Hand a company over to the next door (a right to edit the company is needed)."""
 
     model = Company
     actions = {"GET": EDIT, "HEAD": EDIT, "POST": EDIT}
 
-    def get(self, company):
-        form = ReferralForm(formdata=None)
+    def _render(self, form, company, status=200):
         form.to_organisation_id.choices = organisation_choices()
-        form.to_organisation_id.data = request.args.get("to", "")
-        return render_template("referrals/form.html", form=form, company=company)
+        form.offering_id.choices = offering_choices()
+        return render_template("referrals/form.html", form=form, company=company,
+                               suggestions=referral_suggestions(company, form.question.data)
+                               ), status
+
+    def get(self, company):
+        from ..models import Offering
+        form = ReferralForm(formdata=None)
+        to = request.args.get("to", "")[:12]
+        offering_id = request.args.get("offering", "")[:12]
+        if is_digits(offering_id) and not is_digits(to):
+            offering = db.session.get(Offering, int(offering_id))
+            to = str(offering.organisation_id) if offering else to
+        form.to_organisation_id.data = to
+        form.offering_id.data = offering_id if is_digits(offering_id) else ""
+        return self._render(form, company)
 
     def post(self, company):
+        from ..models import Offering
         form = ReferralForm()
         form.to_organisation_id.choices = organisation_choices()
         if form.validate():
             to_id = form.to_organisation_id.data
             to_org = db.session.get(Organisation, int(to_id)) if is_digits(to_id) else None
+            offering_id = form.offering_id.data or ""
+            offering = (db.session.get(Offering, int(offering_id))
+                        if is_digits(offering_id) and len(offering_id) < 10 else None)
+            if offering_id and offering is None:
+                form.offering_id.errors = [_("Choose an offering from the list.")]
+                return self._render(form, company, 422)
             try:
                 referral = refer(company, to_org, form.question.data, by=current_user,
                                  context=form.context.data or "",
                                  entrepreneur_agrees=form.entrepreneur_agrees.data,
-                                 accept_within=current_app.config["REFERRAL_ACCEPT_DAYS"])
+                                 accept_within=current_app.config["REFERRAL_ACCEPT_DAYS"],
+                                 offering=offering)
             except ValidationFailed as exc:
                 db.session.rollback()
                 apply_errors(form, exc)
@@ -57,7 +107,7 @@ class ReferralCreate(RecordView):
                 db.session.commit()
                 flash(_("Referral sent to %(org)s.", org=to_org.name), "success")
                 return redirect(url_for("referrals.detail", id=referral.id))
-        return render_template("referrals/form.html", form=form, company=company), 422
+        return self._render(form, company, 422)
 
 
 bp.add_url_rule("/companies/<int:id>/refer", view_func=ReferralCreate.as_view("create"))

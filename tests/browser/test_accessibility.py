@@ -8,6 +8,7 @@ CSP in the browser. The app's CSP itself is unchanged (tests/test_security_basic
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from flask import url_for
 from playwright.sync_api import expect
 
@@ -92,10 +93,24 @@ def data(make_org, make_user, make_company, make_contact):
     transition(referral, "accept", by=partner_user)
     add_task(intervention, {"title": "Terugbellen", "due_on": "2026-01-05"}, by=user)
     give_consent(company, "mondeling bij intake", by=user)
+    from crm.journeys.intake import submit_question
+    from crm.journeys.offerings import create_offering
+    from crm.models import Municipality
+    offering = create_offering({
+        "name": "Webshop-spreekuur", "description": "Studenten helpen met de webshop",
+        "archetype": "werken-met-studenten", "cost_kind": "gratis",
+        "size": ["zzp", "micro"], "bottleneck": ["kunnen"],
+        "providers": [{"name": "Hogeschool Utrecht", "role": "uitvoerder"}]}, by=user)
+    org.intake_point = True
+    utrecht = db.session.scalar(sa.select(Municipality.id).where(Municipality.name == "Utrecht"))
+    intake = submit_question(db.session, {
+        "kvk": "55555555", "company_name": "Nieuw Bedrijf", "municipality_id": utrecht,
+        "contact_name": "Kees", "email": "kees@example.nl", "question": "Hoe begin ik met AI?",
+        "consent": True}, address="127.0.0.9")
     db.session.commit()
     return {"user": user, "company": company, "contact": company.contacts[0],
             "intervention": intervention, "event": event, "referral": referral,
-            "received": received}
+            "received": received, "offering": offering, "intake": intake}
 
 
 def _open_event_preview(page, data):
@@ -198,6 +213,11 @@ USER_PAGES = {
     "task-for-intervention": "/interventions/{intervention.id}/tasks/new",
     "task-for-referral": "/referrals/{referral.id}/tasks/new",
     "tasks": "/tasks",
+    "offering-detail": "/offerings/{offering.id}",
+    "offering-edit": "/offerings/{offering.id}/edit",
+    "offerings-filtered": "/offerings?q=webshop&size_class=micro",
+    "intake-queue": "/intake",
+    "intake-detail": "/intake/{intake.id}",
     "account-with-errors": _open_account_with_errors,
     "not-found-404": "/companies/999999",
     "unknown-path-404": "/bestaat/niet",
@@ -223,6 +243,17 @@ def test_login_page_is_accessible(axe_context):
     response = page.goto("/login?next=/companies/1")
     assert response.status == 200
     assert_accessible(page, "login")
+
+
+def test_front_door_is_accessible_without_signing_in(axe_context):
+    page = axe_context().new_page()
+    response = page.goto("/voordeur")
+    assert response.status == 200
+    assert_accessible(page, "front-door")
+    with page.expect_navigation() as nav:
+        page.locator("form:has(#question) button[type=submit]").click()
+    assert nav.value.status == 422
+    assert_accessible(page, "front-door-with-errors")
 
 
 def test_login_page_with_error_is_accessible(axe_context, make_user):
@@ -303,7 +334,10 @@ def test_admin_form_with_errors_is_accessible(axe_context, make_user, make_org):
 #: Endpoints that are no pages: JSON, redirects, static files.
 NOT_PAGES = {"static", "bootstrap.static", "health.healthz", "auth.logout", "companies.by_kvk"}
 #: Endpoints with URL arguments that the sweep above opens.
-COVERED = {"companies.detail", "companies.edit", "contacts.create", "contacts.edit"}
+COVERED = {"companies.detail", "companies.edit", "contacts.create", "contacts.edit",
+           "interventions.create", "interventions.edit", "interventions.event_detail",
+           "referrals.create", "referrals.detail", "tasks.for_intervention",
+           "tasks.for_referral", "offerings.detail", "offerings.edit", "intake.detail"}
 
 
 def _get_rules(app):
