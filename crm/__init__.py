@@ -16,11 +16,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings.from_environment(Path(app.instance_path)))
     app.config.update(config or {})
 
-    from . import database  # noqa: F401  (SQLite pragmas)
+    from . import database
     from . import admin, auth, cli, i18n, security
     from .extensions import bootstrap, csrf, db, migrate
     from .views import register_blueprints
 
+    database.configure(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)

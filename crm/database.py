@@ -25,3 +25,15 @@ def managed_outside_models(name: str | None, type_: str) -> bool:
     """Schema objects the migrations manage by hand (full-text search tables and indexes)."""
     return bool(name) and (name.startswith("company_fts") or name.startswith("ix_fts_")
                            or name.startswith("ix_trgm_"))
+
+
+def configure(app) -> None:
+    """Engine options per database. On PostgreSQL, parallel query is off: the CRM's queries
+    are small and indexed, and starting parallel workers costs more than it saves (measured:
+    a 0.8 ms query took 77 ms with two workers)."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("options", "-c max_parallel_workers_per_gather=0")
+        options["connect_args"] = connect_args
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options

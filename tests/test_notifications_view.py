@@ -36,7 +36,7 @@ def test_list_shows_the_notification_with_link_and_unread_count(
     assert "New referral: Bakkerij De Korenschoof B.V. from Digitale Werkplaats Eemland" in html
     assert f'href="/referrals/{referral.id}"' in html
     assert "You have 1 unread notification." in html
-    assert "list-group-item-primary" in html  # unread is highlighted
+    assert "notification-unread" in html  # unread is highlighted
     assert "style=" not in html.split("<main", 1)[1]
 
 
