@@ -228,12 +228,19 @@ def test_company_page_shows_suggestions_with_refer_links(world, make_offering, l
     offering = make_offering(world["partner"], "Webshop-spreekuur",
                              regions=("Gooi & Vechtstreek",))
     client = login_as(world["viewer"])
-    page = client.get(f"/companies/{world['company'].id}").get_data(as_text=True)
-    assert "Webshop-spreekuur" in page
-    assert "past bij: Gooi &amp; Vechtstreek" in page
-    href = (f"/companies/{world['company'].id}/refer?to={world['partner'].id}"
+    company_id = world["company"].id
+    page = client.get(f"/companies/{company_id}").get_data(as_text=True)
+    # The page loads its suggestions after itself; without JavaScript, a link opens them.
+    assert f'data-fragment="/companies/{company_id}/suggestions?fragment=1"' in page
+    assert f'href="/companies/{company_id}/suggestions"' in page
+    href = (f"/companies/{company_id}/refer?to={world['partner'].id}"
             f"&amp;offering={offering.id}")
-    assert href in page
+    for url in (f"/companies/{company_id}/suggestions?fragment=1",
+                f"/companies/{company_id}/suggestions"):
+        part = client.get(url).get_data(as_text=True)
+        assert "Webshop-spreekuur" in part
+        assert "past bij: Gooi &amp; Vechtstreek" in part
+        assert href in part
 
 
 def test_referral_form_prefills_offering_and_sends_it(world, make_offering, login_as):

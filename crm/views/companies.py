@@ -128,10 +128,8 @@ class CompanyDetail(RecordView):
         from .interventions import quick_form
         contacts = db.session.scalars(contacts_visible_to(current_user, company)).all()
         timeline = timeline_for(company, current_user)
-        from .referrals import referral_suggestions
         return render_template("companies/detail.html", company=company, contacts=contacts,
                                may_edit=may(current_user, EDIT, company), timeline=timeline,
-                               suggestions=referral_suggestions(company, limit=5),
                                consent=timeline.consent, quick=quick_form(),
                                consent_form=ConsentForm(formdata=None),
                                withdraw_form=WithdrawConsentForm(formdata=None))
@@ -195,7 +193,24 @@ def _changed_fields(form: CompanyForm, current: Company) -> list[tuple[str, str,
     return rows
 
 
+class CompanySuggestions(RecordView):
+    """The company's suggested next doors: a fragment the company page loads after itself,
+    or a page of its own (without JavaScript)."""
+
+    model = Company
+
+    def get(self, company):
+        from .referrals import referral_suggestions
+        context = {"company": company, "suggestions": referral_suggestions(company, limit=5),
+                   "may_edit": may(current_user, EDIT, company)}
+        if request.args.get("fragment"):
+            return render_template("companies/_suggestions.html", **context)
+        return render_template("companies/suggestions.html", **context)
+
+
 bp.add_url_rule("/companies/<int:id>", view_func=CompanyDetail.as_view("detail"))
+bp.add_url_rule("/companies/<int:id>/suggestions",
+                view_func=CompanySuggestions.as_view("suggestions"))
 bp.add_url_rule("/companies/<int:id>/edit", view_func=CompanyEdit.as_view("edit"))
 
 

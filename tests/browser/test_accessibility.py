@@ -213,6 +213,7 @@ USER_PAGES = {
     "task-for-intervention": "/interventions/{intervention.id}/tasks/new",
     "task-for-referral": "/referrals/{referral.id}/tasks/new",
     "tasks": "/tasks",
+    "company-suggestions": "/companies/{company.id}/suggestions",
     "offering-detail": "/offerings/{offering.id}",
     "offering-edit": "/offerings/{offering.id}/edit",
     "offerings-filtered": "/offerings?q=webshop&size_class=micro",
@@ -337,7 +338,8 @@ NOT_PAGES = {"static", "bootstrap.static", "health.healthz", "auth.logout", "com
 COVERED = {"companies.detail", "companies.edit", "contacts.create", "contacts.edit",
            "interventions.create", "interventions.edit", "interventions.event_detail",
            "referrals.create", "referrals.detail", "tasks.for_intervention",
-           "tasks.for_referral", "offerings.detail", "offerings.edit", "intake.detail"}
+           "tasks.for_referral", "offerings.detail", "offerings.edit", "intake.detail",
+           "companies.suggestions"}
 
 
 def _get_rules(app):
