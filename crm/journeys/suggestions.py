@@ -61,12 +61,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, exists, false, func, literal, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload, object_session
 
 from ..models import Company, Intervention, Offering, Organisation, Referral, Region, User
 from ..models.intervention import intervention_bottlenecks, intervention_topics
-from ..models.offering import OfferingTag, offering_provinces, offering_regions
+from ..models.offering import OfferingTag
 from ..models.reference import region_municipalities
 from ..models.vocabulary import ARCHETYPES, OPEN_REFERRAL_STATUSES, TOPICS
 from ..policy import _active, intervention_filter, referral_route_filter
@@ -233,34 +233,12 @@ def _has_dimension(dimension: str):
                           OfferingTag.dimension == dimension)
 
 
-def _fits_dimension(dimension: str, values: tuple[str, ...]):
-    """No values in ``dimension`` (any), or one of ``values``."""
-    return or_(~_has_dimension(dimension),
-               exists().where(OfferingTag.offering_id == Offering.id,
-                              OfferingTag.dimension == dimension,
-                              OfferingTag.value.in_(values)))
-
-
 def candidates_statement(session: Session, company: Company, viewer: User, on: date,
                          with_text: bool, region_ids=()):
-    """One row per offering that may be suggested (place and target group applied in SQL)."""
-    tags = (select(_joined(session, OfferingTag.dimension + literal(":") + OfferingTag.value))
-            .where(OfferingTag.offering_id == Offering.id).scalar_subquery())
-    in_province = (exists().where(offering_provinces.c.offering_id == Offering.id,
-                                  offering_provinces.c.province_id == company.province_id)
-                   if company.province_id else false())
-    # the first of the offering's regions that contains the company's municipality, or NULL
-    in_region = (select(func.min(offering_regions.c.region_id))
-                 .where(offering_regions.c.offering_id == Offering.id,
-                        offering_regions.c.region_id.in_(region_ids))
-                 .scalar_subquery() if region_ids else literal(None))
-    national = and_(~exists().where(offering_provinces.c.offering_id == Offering.id),
-                    ~exists().where(offering_regions.c.offering_id == Offering.id))
-    # With a known province every candidate passed the place test, so "national" follows from
-    # the other two (and is not evaluated twice per row).
-    columns = [Offering.id, Offering.organisation_id, Offering.archetype, tags,
-               in_region.label("in_region"), in_province.label("in_province"),
-               (literal(True) if company.province_id else national).label("national")]
+    """One row per offering that may be suggested, with its profile (``dimension:value``
+    tokens, provinces and regions); place and target group are applied in Python
+    (:func:`_fit`), so the query is a plain scan without a subquery per offering."""
+    columns = [Offering.id, Offering.organisation_id, Offering.archetype, Offering.profile]
     if with_text:
         columns += [Offering.name, Offering.description]
     conditions = [
@@ -270,22 +248,53 @@ def candidates_statement(session: Session, company: Company, viewer: User, on: d
     ]
     if viewer.organisation_id is not None:
         conditions.append(Offering.organisation_id != viewer.organisation_id)
-    if company.province_id:
-        place = [in_province, national]
-        if region_ids:
-            place.insert(0, in_region.is_not(None))
-        conditions.append(or_(*place))
-    if company.sbi_section:
-        conditions.append(_fits_dimension("sector", (company.sbi_section,)))
-    if company.size_class:
-        conditions.append(_fits_dimension("size", (company.size_class,)))
-    if company.phase:
-        conditions.append(_fits_dimension("phase", (company.phase,)))
-    if company.digital_maturity in ("laag", "middel", "hoog"):
-        conditions.append(_fits_dimension("maturity",
-                                          (company.digital_maturity, "ongespecificeerd")))
     return (select(*columns).join(Organisation, Organisation.id == Offering.organisation_id)
             .where(*conditions))
+
+
+@dataclass(slots=True)
+class _Candidate:
+    id: int
+    organisation_id: int
+    archetype: str
+    dims: dict
+    tag_pairs: list
+    in_region: int | None
+    in_province: bool
+    national: bool
+    name: str | None = None
+    description: str | None = None
+
+
+def _fit(row, company: Company, region_ids) -> _Candidate | None:
+    """The candidate, or None when its place or explicit target group excludes the company."""
+    dims: dict[str, list[str]] = {}
+    tag_pairs, provinces, regions = [], [], []
+    for token in (row.profile or "").split():
+        d, _, v = token.partition(":")
+        if d == "province":
+            provinces.append(int(v))
+        elif d == "region":
+            regions.append(int(v))
+        else:
+            dims.setdefault(d, []).append(v)
+            tag_pairs.append(token)
+    national = not provinces and not regions
+    in_province = company.province_id is not None and company.province_id in provinces
+    matching = [r for r in regions if r in region_ids]
+    in_region = min(matching) if matching else None
+    if company.province_id and not (in_region is not None or in_province or national):
+        return None
+    for dimension, value in (("sector", company.sbi_section), ("size", company.size_class),
+                             ("phase", company.phase)):
+        if value and dimension in dims and value not in dims[dimension]:
+            return None
+    if company.digital_maturity in ("laag", "middel", "hoog") and "maturity" in dims:
+        if not {company.digital_maturity, "ongespecificeerd"} & set(dims["maturity"]):
+            return None
+    return _Candidate(row.id, row.organisation_id, row.archetype, dims, tag_pairs, in_region,
+                      in_province, national, getattr(row, "name", None),
+                      getattr(row, "description", None))
 
 
 def suggest_next_doors(company: Company, *, viewer: User, question: str | None = None,
@@ -311,16 +320,15 @@ def suggest_next_doors(company: Company, *, viewer: User, question: str | None =
         .join(region_municipalities, region_municipalities.c.region_id == Region.id)
         .where(region_municipalities.c.municipality_id == company.municipality_id)).all()
     ) if company.municipality_id else {}
-    for row in session.execute(candidates_statement(session, company, viewer, on, with_text,
-                                                    tuple(sorted(regions)))):
-        oid, org_id, archetype, tag_text = row[0], row[1], row[2], row[3]
-        if oid in context.done_offerings or (org_id, archetype) in context.done_kinds:
+    for result in session.execute(candidates_statement(session, company, viewer, on, with_text,
+                                                       tuple(sorted(regions)))):
+        if (result.id in context.done_offerings
+                or (result.organisation_id, result.archetype) in context.done_kinds):
             continue
-        tag_pairs = tag_text.split(",") if tag_text else ()
-        dims: dict[str, list[str]] = {}
-        for pair in tag_pairs:
-            d, _, v = pair.partition(":")
-            dims.setdefault(d, []).append(v)
+        row = _fit(result, company, regions)
+        if row is None:
+            continue
+        oid, archetype, tag_pairs, dims = row.id, row.archetype, row.tag_pairs, row.dims
         score = 0.0
         reasons: list[Reason] = []
         # target group, in the order the line reads: size, place, sector, phase, maturity

@@ -53,6 +53,10 @@ class Offering(Base):
     name: Mapped[str] = mapped_column(String(200))
     #: What it is, for staff choosing the next door.
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: The target group and content in one line of ``dimension:value`` tokens, with
+    #: ``province:<id>`` and ``region:<id>``: what suggestions rank without a query per
+    #: dimension (kept up to date on every save, like ``search_text``).
+    profile: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: Lower-cased, accent-free name, description, organisation and provider names: what the
     #: map's free text matches (kept up to date on every save, see ``_refresh_search_text``).
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
@@ -161,12 +165,24 @@ def offering_search_text(offering: "Offering", session=None) -> str:
     return normalise(" ".join(parts))
 
 
+def offering_profile(offering: "Offering") -> str:
+    tokens = sorted(f"{t.dimension}:{t.value}" for t in offering.tags)
+    tokens += [f"province:{p.id}" for p in offering.provinces]
+    tokens += [f"region:{r.id}" for r in offering.regions]
+    return " ".join(tokens)
+
+
 @event.listens_for(Session, "before_flush")
 def _refresh_search_text(session, flush_context, instances):
     for obj in list(session.new) + list(session.dirty):
         if isinstance(obj, Offering):
             obj.search_text = offering_search_text(obj, session)
+            obj.profile = offering_profile(obj)
         elif isinstance(obj, OfferingProvider) and obj.offering_id is not None:
             owner = session.get(Offering, obj.offering_id)
             if owner is not None:
                 owner.search_text = offering_search_text(owner, session)
+        elif isinstance(obj, OfferingTag) and obj.offering_id is not None:
+            owner = session.get(Offering, obj.offering_id)
+            if owner is not None:
+                owner.profile = offering_profile(owner)
