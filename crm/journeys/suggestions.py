@@ -61,7 +61,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, func, literal, or_, select
 from sqlalchemy.orm import Session, joinedload, object_session
 
 from ..models import Company, Intervention, Offering, Organisation, Referral, Region, User
@@ -248,6 +248,26 @@ def candidates_statement(session: Session, company: Company, viewer: User, on: d
     ]
     if viewer.organisation_id is not None:
         conditions.append(Offering.organisation_id != viewer.organisation_id)
+    # Cheap string tests on the profile narrow the rows before Python looks at them.
+    padded = literal(" ") + Offering.profile + literal(" ")
+
+    def has(token: str):
+        return padded.like(f"% {token} %")
+
+    def names(dimension: str):
+        return padded.like(f"% {dimension}:%")
+
+    for dimension, value in (("sector", company.sbi_section), ("size", company.size_class),
+                             ("phase", company.phase)):
+        if value:
+            conditions.append(or_(~names(dimension), has(f"{dimension}:{value}")))
+    if company.digital_maturity in ("laag", "middel", "hoog"):
+        conditions.append(or_(~names("maturity"), has(f"maturity:{company.digital_maturity}"),
+                              has("maturity:ongespecificeerd")))
+    if company.province_id:
+        conditions.append(or_(has(f"province:{company.province_id}"),
+                              ~names("province") & ~names("region"),
+                              *[has(f"region:{r}") for r in region_ids]))
     return (select(*columns).join(Organisation, Organisation.id == Offering.organisation_id)
             .where(*conditions))
 
