@@ -6,6 +6,7 @@ variable is set and the server cannot be reached, the suite fails: it never skip
 """
 import functools
 import itertools
+import time
 import os
 import uuid
 
@@ -79,13 +80,23 @@ def app(database_url, tmp_path_factory):
 
 def _empty_business_tables():
     tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
-    if db.engine.dialect.name == "postgresql":
-        names = ", ".join(t.name for t in tables)
-        db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
-            db.session.execute(table.delete())
-    db.session.commit()
+    # A browser test's page may still have a request in flight on the live server (a fragment
+    # the page loads after itself); the truncate can then deadlock with it: try again.
+    for attempt in range(10):
+        try:
+            if db.engine.dialect.name == "postgresql":
+                names = ", ".join(t.name for t in tables)
+                db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    db.session.execute(table.delete())
+            db.session.commit()
+            return
+        except sa.exc.OperationalError:
+            db.session.rollback()
+            if attempt == 9:
+                raise
+            time.sleep(0.2)
 
 
 @pytest.fixture(autouse=True)

@@ -24,7 +24,7 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, false, func, not_, or_, select, union
+from sqlalchemy import Select, and_, false, func, literal, not_, or_, select, union
 from sqlalchemy.orm import object_session
 
 from ..models import (Offering, OfferingProvider, OfferingTag, Organisation, Province, Region,
@@ -439,36 +439,58 @@ def is_current(on: date):
                 or_(Offering.ends_on.is_(None), Offering.ends_on >= on))
 
 
+def _padded():
+    """SQL: the offering's profile between spaces, so every token is `` token ``."""
+    return literal(" ") + func.coalesce(Offering.profile, "") + literal(" ")
+
+
+def _has_token(token: str):
+    """SQL: the profile holds ``token`` (a cheap string test, no subquery)."""
+    return _padded().like("% " + _LIKE_SPECIAL.sub(r"\\\1", token) + " %", escape="\\")
+
+
+def _names(prefix: str):
+    """SQL: the profile holds a token of ``prefix`` (such as ``size`` or ``province``)."""
+    return _padded().like("% " + _LIKE_SPECIAL.sub(r"\\\1", prefix) + ":%", escape="\\")
+
+
 def national():
     """SQL: the offering has no provinces and no regions (it runs nationally)."""
-    return and_(
-        ~exists().where(offering_provinces.c.offering_id == Offering.id),
-        ~exists().where(offering_regions.c.offering_id == Offering.id))
+    return and_(not_(_names("province")), not_(_names("region")))
+
+
+def _regions_in(province_ids):
+    """SQL (uncorrelated, evaluated once): offerings with a region in one of the provinces."""
+    return (select(offering_regions.c.offering_id)
+            .join(region_municipalities,
+                  region_municipalities.c.region_id == offering_regions.c.region_id)
+            .join(Municipality, Municipality.id == region_municipalities.c.municipality_id)
+            .where(Municipality.province_id.in_(list(province_ids))))
 
 
 def in_province(province_id: int):
     """SQL: the offering runs in the province: nationally, there, or in a region there."""
+    return _in_provinces([province_id])
+
+
+def _in_provinces(province_ids):
+    province_ids = list(province_ids)
+    if not province_ids:
+        return false()
     return or_(
-        exists().where(offering_provinces.c.offering_id == Offering.id,
-                       offering_provinces.c.province_id == province_id),
-        exists().where(offering_regions.c.offering_id == Offering.id,
-                       region_municipalities.c.region_id == offering_regions.c.region_id,
-                       Municipality.id == region_municipalities.c.municipality_id,
-                       Municipality.province_id == province_id),
-        national())
+        *[_has_token(f"province:{int(i)}") for i in province_ids],
+        national(),
+        and_(_names("region"), Offering.id.in_(_regions_in(province_ids))))
 
 
 def fits(dimension: str, wanted):
     """SQL: no value in ``dimension`` (any), or one of ``wanted``. An offering's maturity
     ``ongespecificeerd`` fits every maturity."""
-    wanted = list(dict.fromkeys(_list(wanted)))
+    wanted = list(dict.fromkeys(str(w) for w in _list(wanted)))
     if dimension == "maturity":
         wanted.append("ongespecificeerd")
-    return or_(
-        ~exists().where(OfferingTag.offering_id == Offering.id,
-                        OfferingTag.dimension == dimension),
-        exists().where(OfferingTag.offering_id == Offering.id,
-                       OfferingTag.dimension == dimension, OfferingTag.value.in_(wanted)))
+    return or_(not_(_names(dimension)),
+               *[_has_token(f"{dimension}:{value}") for value in wanted])
 
 
 _FILTER_ALIASES = {"size_class": "size", "province": "province_id",
@@ -504,7 +526,7 @@ def offerings_matching(filters: dict | None = None, on: date | None = None) -> S
         conditions.append(Offering.organisation_id.in_(ids))
     if "province_id" in filters:
         ids, _ok = _ids(filters["province_id"])
-        conditions.append(or_(*[in_province(i) for i in ids]) if ids else false())
+        conditions.append(_in_provinces(ids))
     if "region_id" in filters:
         ids, _ok = _ids(filters["region_id"])
         region_provinces = (select(Municipality.province_id)
@@ -512,10 +534,10 @@ def offerings_matching(filters: dict | None = None, on: date | None = None) -> S
                                   region_municipalities.c.municipality_id == Municipality.id)
                             .where(region_municipalities.c.region_id.in_(ids)))
         conditions.append(or_(
-            exists().where(offering_regions.c.offering_id == Offering.id,
-                           offering_regions.c.region_id.in_(ids)),
-            exists().where(offering_provinces.c.offering_id == Offering.id,
-                           offering_provinces.c.province_id.in_(region_provinces)),
+            *[_has_token(f"region:{i}") for i in ids],
+            and_(_names("province"),
+                 Offering.id.in_(select(offering_provinces.c.offering_id)
+                                 .where(offering_provinces.c.province_id.in_(region_provinces)))),
             national()))
     for field, dimension in TAG_FIELDS.items():
         if field in filters:
