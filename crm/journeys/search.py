@@ -21,7 +21,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import (Integer, Select, String, and_, cast, column, func, literal, null,
-                        select, text, union_all)
+                        select, text, tuple_, union_all)
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, joinedload
 
@@ -236,12 +236,18 @@ def _substring_rows(session, key: str, filters: _Filters, limit: int):
     except OperationalError as error:
         if getattr(error.orig, "sqlstate", None) != "57014":  # query_canceled
             raise
-        connection.exec_driver_sql(
-            "ROLLBACK TO SAVEPOINT company_search; RELEASE SAVEPOINT company_search")
+        rows = None
         log.info("substring search timed out after %d ms", SUBSTRING_TIMEOUT_MS)
-        return None
-    connection.exec_driver_sql(
-        "SET LOCAL statement_timeout TO DEFAULT; RELEASE SAVEPOINT company_search")
+    # The rows are read; rolling back to the savepoint undoes the SET LOCAL as well (a plain
+    # "SET … TO DEFAULT" would itself run under the short timeout and could be cancelled).
+    for attempt in range(3):
+        try:
+            connection.exec_driver_sql(
+                "ROLLBACK TO SAVEPOINT company_search; RELEASE SAVEPOINT company_search")
+            break
+        except OperationalError as error:
+            if getattr(error.orig, "sqlstate", None) != "57014" or attempt == 2:
+                raise
     return rows
 
 
@@ -289,12 +295,22 @@ def _ranked_ids(session, q: str, filters: _Filters):
                        .where(c.kvk == digits, *filters.all(c)))
     elif digits:
         members += _range_members(2, [_starts_with(c.kvk, digits)], c.kvk, filters.all)
+    postgresql = session.get_bind().dialect.name == "postgresql"
     prefix_where = [_starts_with(c.sort_name, key)]
     if filters.province_id is not None:
         prefix_where.append(c.province_id == filters.province_id)  # (province_id, sort_name)
+        if postgresql:
+            # The lower bound as a row comparison, which only the (province_id, sort_name)
+            # index can answer: with plain bounds the planner (which underestimates a prefix
+            # range) may walk the sort_name index over the whole country instead, filtering
+            # on province (thousands of heap rows for a common word).
+            prefix_where[0] = (tuple_(c.province_id, c.sort_name)
+                               >= tuple_(literal(filters.province_id), literal(key)))
+            upper = prefix_upper_bound(key)
+            if upper is not None:
+                prefix_where.append(c.sort_name < upper)
     members += _range_members(3, prefix_where, c.sort_name, filters.other_than_province)
     substring_limit = SUBSTRING_CANDIDATES_FILTERED if filters else SUBSTRING_CANDIDATES
-    postgresql = session.get_bind().dialect.name == "postgresql"
     substring = substring_searchable(key)
     if substring and not postgresql:
         members.append(_substring_member(session, key, filters, substring_limit))
