@@ -33,7 +33,7 @@ run: install
 	$(FLASK) db upgrade
 	$(FLASK) crm seed-demo --if-empty
 	$(FLASK) crm demo-logins
-	$(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 2 --access-logfile - wsgi:app
+	$(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 2 wsgi:app
 
 test: install-test
 	$(BIN)/python -m pytest

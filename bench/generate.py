@@ -431,8 +431,9 @@ def generate(database_url: str, companies: int, *, reset: bool = False, seed: in
                 conn.exec_driver_sql("INSERT INTO company_fts(company_fts) VALUES ('optimize')")
                 conn.exec_driver_sql("PRAGMA analysis_limit = 2000")
                 conn.exec_driver_sql("ANALYZE")
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
                 conn.commit()
+                # Outside the transaction: a checkpoint inside one finds the tables locked.
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         print(f"analysed in {time.perf_counter() - t:.1f} s", flush=True)
 
 

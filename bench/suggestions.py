@@ -101,6 +101,7 @@ def setup(engine, n_offerings: int, sample_companies: list[int], seed: int) -> N
     from crm.models.intervention import intervention_bottlenecks, intervention_topics
     from crm.models.offering import offering_provinces, offering_regions
     from crm.models.organisation import organisation_provinces
+    from crm.reference import normalise
     from crm.models.vocabulary import (BOTTLENECK_SLUGS, DIGITALISATION_FORMS, MARKET_FAILURES,
                                        TECHNOLOGY_TAGS, TOPIC_SLUGS)
 
@@ -128,6 +129,7 @@ def setup(engine, n_offerings: int, sample_companies: list[int], seed: int) -> N
             for i in range(ORGANISATIONS + 1)])
         orgs = conn.execute(sa.select(Organisation.id, Organisation.name).where(
             Organisation.name.like(f"{PREFIX}%")).order_by(Organisation.id)).all()
+        org_names = dict(orgs)
         own_org, orgs = orgs[0][0], [o for o, _ in orgs[1:]]
         home = {o: _weighted(rng, PROVINCE_COUNTS) for o in orgs}
         conn.execute(sa.insert(organisation_provinces), [
@@ -199,6 +201,13 @@ def setup(engine, n_offerings: int, sample_companies: list[int], seed: int) -> N
                 providers[_weighted(rng, dict(PROVIDERS))] = rng.choice(
                     ["initiatiefnemer", "financier", "uitvoerder"])
             extras.append((dict.fromkeys(places), regions, tags, providers))
+            # What the ORM's before_flush hook fills for offerings made in the app.
+            rows[-1]["search_text"] = normalise(" ".join(
+                [rows[-1]["name"], rows[-1]["description"], org_names[org], *providers]))
+            rows[-1]["profile"] = " ".join(
+                sorted(f"{d}:{v}" for d, v in tags)
+                + [f"province:{provinces[p]}" for p in dict.fromkeys(places)]
+                + [f"region:{r}" for r in regions])
         with engine.begin() as conn:
             first = (conn.scalar(sa.select(sa.func.max(Offering.id))) or 0) + 1
             conn.execute(sa.insert(Offering.__table__), rows)

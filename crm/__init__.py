@@ -17,11 +17,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config or {})
 
     from . import database
-    from . import admin, auth, cli, i18n, security
+    from . import admin, auth, cli, i18n, request_log, security
     from .extensions import bootstrap, csrf, db, migrate
     from .views import register_blueprints
 
     database.configure(app)
+    request_log.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
@@ -32,4 +33,11 @@ def create_app(config: dict | None = None) -> Flask:
     admin.init_app(app)
     cli.init_app(app)
     register_blueprints(app)
+    from .views import health
+    health.init_app(app)  # the bench-only endpoints, when CRM_BENCH_ENDPOINTS=1
+    if app.config.get("PROXY_FIX"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = int(app.config["PROXY_FIX"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,
+                                x_prefix=hops)
     return app

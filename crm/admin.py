@@ -120,6 +120,23 @@ class SecureModelView(_Guarded, ModelView):
     page_size = 50
     create_modal = edit_modal = False   # modals use inline scripts, which the CSP forbids
 
+    def _on_model_change(self, form, model, is_created):
+        """After the view's own checks: an audit entry with the field-level changes, in the
+        same transaction as the change (Flask-Admin commits right after this)."""
+        from .journeys import audit
+        super()._on_model_change(form, model, is_created)
+        changes = audit.pending_changes(model, created=is_created)
+        if is_created:
+            db.session.flush()
+        key = getattr(model, "id", None)
+        if not isinstance(key, int):  # reference rows keyed on a code: name it in the entry
+            changes.setdefault("key", [None, str(getattr(model, "letter", key))])
+        kind = {"municipalities": "municipality"}.get(model.__table__.name,
+                                                      model.__table__.name.rstrip("s"))
+        audit.record(current_user._get_current_object(), "create" if is_created else "update",
+                     kind, key if isinstance(key, int) else 0, changes=changes,
+                     session=db.session)
+
 
 def _others(cls, model):
     """The ids of the other rows of ``cls`` than ``model`` (all of them for a new one)."""
@@ -235,6 +252,12 @@ class UserView(SecureModelView):
         password = form.new_password.data
         if password:
             model.password_hash = generate_password_hash(password)
+            if not is_created:  # the user's sessions end (crm/security.py:session_revoked)
+                from .models import utcnow
+                from .security import keep_this_session
+                model.sessions_valid_from = utcnow()
+                if model.id == current_user.id:
+                    keep_this_session()  # an administrator's own session stays
         elif is_created:
             raise ValidationError(_l("Choose a password of at least 10 characters for the "
                                      "new user."))

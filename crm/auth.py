@@ -8,7 +8,8 @@ from .models import User
 
 #: Endpoints reachable without signing in.
 PUBLIC_ENDPOINTS = {"auth.login", "auth.set_language", "static", "bootstrap.static",
-                    "health.healthz", "frontdoor.ask", "frontdoor.thanks"}
+                    "health.healthz", "frontdoor.ask", "frontdoor.thanks",
+                    "enquete.answer_page", "enquete.thanks"}
 
 
 @login_manager.user_loader
@@ -17,7 +18,10 @@ def load_user(user_id: str):
         user = db.session.get(User, int(user_id))
     except (TypeError, ValueError):
         return None
-    return user if user is not None and user.is_active else None
+    if user is None or not user.is_active:
+        return None
+    from .security import session_revoked
+    return None if session_revoked(user) else user
 
 
 def _require_login():

@@ -182,7 +182,7 @@ def seed_demo(if_empty, companies):
     path = _logins_path()
     _write_private(path, "Volgende Deur demo logins (keep private)\n\n" + table)
     click.echo(f"Added {len(demo.ORGANISATIONS)} organisations, {len(logins)} users and "
-               f"{companies} companies.")
+               f"{demo.company_count(db.session)} companies.")
     click.echo(table, nl=False)
     click.echo(f"These logins are also in {path} (readable by you only).")
 
@@ -202,4 +202,12 @@ def init_app(app) -> None:
     register_mail_commands(crm)
     from .api.commands import register as register_api_commands
     register_api_commands(crm)
+    from .imports.cli import register as register_import_commands
+    register_import_commands(crm)
+    from .backup import register as register_backup_commands
+    register_backup_commands(crm)
+    from .privacy_commands import register as register_privacy_commands
+    register_privacy_commands(crm)
+    from .merge_commands import register as register_merge_commands
+    register_merge_commands(crm)
     app.cli.add_command(crm)

@@ -42,10 +42,27 @@ def from_environment(instance_path: Path) -> dict:
         "BASE_URL": os.environ.get("CRM_BASE_URL", "http://127.0.0.1:5000"),
         # Working days a receiver has to accept a referral before it shows as overdue.
         "REFERRAL_ACCEPT_DAYS": int(os.environ.get("CRM_REFERRAL_ACCEPT_DAYS", "5")),
+        # Contact persons of companies without any activity for this long are anonymised
+        # by `flask crm retention` (AVG storage limitation).
+        "RETENTION_MONTHS": int(os.environ.get("CRM_RETENTION_MONTHS", "24")),
         # Cookies get the Secure flag when the site is served over HTTPS.
         "SESSION_COOKIE_SECURE": _bool("CRM_HTTPS"),
         "PREFERRED_URL_SCHEME": "https" if _bool("CRM_HTTPS") else "http",
+        # Behind a reverse proxy: trust this many proxies' X-Forwarded-For/-Proto/-Host/-Prefix
+        # (werkzeug ProxyFix). 0 (the default) trusts none: never set it without a proxy.
+        "PROXY_FIX": _proxies(),
+        # One JSON line per request on standard error (crm/request_log.py).
+        "REQUEST_LOG": _bool("CRM_REQUEST_LOG", True),
+        # Benchmark-only endpoints (bench/load): never on in production.
+        "BENCH_ENDPOINTS": _bool("CRM_BENCH_ENDPOINTS"),
     }
+
+
+def _proxies() -> int:
+    value = (os.environ.get("CRM_PROXY_FIX") or "0").strip()
+    if value.lower() in ("true", "yes", "on", "ja"):
+        return 1
+    return int(value) if value.isdigit() else 0
 
 
 DEFAULTS = {

@@ -1,8 +1,17 @@
-"""Database set-up: SQLite pragmas (WAL, foreign keys, busy timeout)."""
+"""Database set-up: SQLite pragmas (WAL, foreign keys, busy timeout, secure delete)."""
 import sqlite3
 
+from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+#: Request methods that change nothing. Any other request may write, so on SQLite its
+#: transactions begin with ``BEGIN IMMEDIATE``: it waits (up to the busy timeout) for the write
+#: lock before it reads, and is then serialised with every other writer in every app process.
+#: (A deferred transaction that read first can fail at once with "database is locked" when
+#: another process wrote in between: the busy timeout does not cover that upgrade, and
+#: ``SELECT … FOR UPDATE`` does nothing on SQLite.)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @event.listens_for(Engine, "connect")
@@ -13,7 +22,29 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA busy_timeout = 5000")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
+        # Deleted and overwritten content is zeroed on disk, so an AVG erasure leaves no
+        # trace in freed pages (see crm/journeys/privacy.py).
+        cursor.execute("PRAGMA secure_delete = ON")
         cursor.close()
+
+
+def _request_owns_its_app_context() -> bool:
+    """False when the request runs inside an app context that was pushed before it (the test
+    client inside a test's ``app.app_context()``): its session is then shared with the code
+    around the request, which must not be left holding the write lock after the request."""
+    from flask.globals import request_ctx
+    tokens = getattr(request_ctx._get_current_object(), "_cv_tokens", None)
+    return not tokens or tokens[-1][1] is not None
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_write_lock_first(conn):
+    """``BEGIN IMMEDIATE`` on SQLite for the transactions of a request that may write."""
+    if (conn.dialect.name == "sqlite" and has_request_context()
+            and request.method not in SAFE_METHODS and _request_owns_its_app_context()):
+        dbapi = conn.connection.dbapi_connection
+        if isinstance(dbapi, sqlite3.Connection) and not dbapi.in_transaction:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def is_sqlite(session_or_engine) -> bool:
@@ -35,5 +66,7 @@ def configure(app) -> None:
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         connect_args = dict(options.get("connect_args") or {})
         connect_args.setdefault("options", "-c max_parallel_workers_per_gather=0")
+        # A database that does not answer is reported (503) rather than waited for.
+        connect_args.setdefault("connect_timeout", 5)
         options["connect_args"] = connect_args
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options

@@ -154,6 +154,12 @@ def _employees(rng: random.Random) -> int | None:
             "klein": rng.randint(10, 49), "middelgroot": rng.randint(50, 249)}[band]
 
 
+def company_count(session: Session) -> int:
+    """Companies in the database (the demo adds a few near-duplicates to those asked for)."""
+    from sqlalchemy import func
+    return session.scalar(select(func.count()).select_from(Company))
+
+
 def seed(session: Session, *, companies: int = 400, seed_value: int = 2025) -> list[tuple]:
     """Add the demo network; returns the logins as (e-mail, role, organisation, password)."""
     rng = random.Random(seed_value)
@@ -239,4 +245,6 @@ def seed(session: Session, *, companies: int = 400, seed_value: int = 2025) -> l
     seed_journeys(session, rng, journeys=min(150, companies // 2))
     from .demo_offerings import seed_offerings
     seed_offerings(session, rng)
+    from .demo_insight import seed_insight
+    seed_insight(session, rng)
     return logins

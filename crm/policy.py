@@ -21,6 +21,8 @@ from sqlalchemy import ColumnElement, exists, false, or_, select, true
 from .models import (ApiToken, Company, Consent, ContactPerson, Event, FollowUpTask,
                      IntakeRequest, Intervention, Notification, Offering, Organisation, Referral,
                      Role, User)
+from .models.survey import DmaAssessment, SurveyInvitation, SurveyResponse
+from .models.saved_view import SavedView
 
 VIEW, EDIT, CREATE, DELETE = "view", "edit", "create", "delete"
 #: Referral actions and whose they are.
@@ -49,7 +51,30 @@ def has_consent(company: Company) -> bool:
 
 
 def _company(user, action, company):
+    if action == "merge":  # admins; coordinators for companies in their provinces (or placeless)
+        return is_admin(user) or (user.role == Role.coordinator.value and (
+            company.province_id is None or coordinates(user, company)))
     return action in (VIEW, CREATE, EDIT)
+
+
+def may_merge(user, survivor: Company, duplicate: Company) -> bool:
+    """Whether ``user`` may merge these two companies (a coordinator: at least one of them in
+    their provinces, the other there too or without a known place)."""
+    return (may(user, "merge", survivor) and may(user, "merge", duplicate)
+            and (is_admin(user) or coordinates(user, survivor) or coordinates(user, duplicate)))
+
+
+def duplicate_scope(user):
+    """Condition on two aliased companies: the duplicate pairs ``user`` handles (admins: all;
+    coordinators: pairs with a company in their provinces)."""
+    def condition(a, b):
+        if is_admin(user):
+            return true()
+        if _active(user) and user.role == Role.coordinator.value and user.provinces:
+            ids = [p.id for p in user.provinces]
+            return or_(a.province_id.in_(ids), b.province_id.in_(ids))
+        return false()
+    return condition
 
 
 def _contact(user, action, contact):
@@ -57,6 +82,9 @@ def _contact(user, action, contact):
 
 
 def _organisation(user, action, organisation):
+    if action == "import":  # files of companies, contacts, interventions into its records
+        return is_admin(user) or (organisation.id == user.organisation_id and user.role in (
+            Role.staff.value, Role.account_manager.value))
     return action == VIEW or is_admin(user)
 
 
@@ -85,6 +113,8 @@ def _referral(user, action, referral):
         return referral.to_organisation_id == user.organisation_id
     if action in SENDER_ACTIONS:
         return referral.from_organisation_id == user.organisation_id
+    if action == "survey":  # the impact survey: asked by the organisation that did the work
+        return referral.to_organisation_id == user.organisation_id
     if action == EDIT:  # follow-up tasks, comments: either party
         return party
     return False
@@ -116,6 +146,25 @@ def _token(user, action, token):
     return token.user_id == user.id or is_admin(user)
 
 
+def _survey_invitation(user, action, invitation):
+    # The link is the sending organisation's (its staff made it and hand it out).
+    return invitation.organisation_id == user.organisation_id
+
+
+def _shared_like_interventions(user, action, record):
+    # Survey answers and DMA results: the organisation's own, others' under consent;
+    # only the organisation that recorded a DMA result may remove it.
+    own = record.organisation_id == user.organisation_id
+    if action == VIEW:
+        return own or has_consent(record.company)
+    return own
+
+
+def _saved_view(user, action, view):
+    # A saved view is personal: only its owner sees, opens, renames or deletes it.
+    return view.user_id == user.id
+
+
 _RULES = {
     Company: _company,
     ContactPerson: _contact,
@@ -128,6 +177,10 @@ _RULES = {
     IntakeRequest: _intake,
     Notification: _notification,
     ApiToken: _token,
+    SurveyInvitation: _survey_invitation,
+    SurveyResponse: _shared_like_interventions,
+    DmaAssessment: _shared_like_interventions,
+    SavedView: _saved_view,
 }
 
 
@@ -143,7 +196,7 @@ def may(user, action: str, obj) -> bool:
         return False
     if isinstance(obj, type):
         return action == CREATE and cls in (Company, Intervention, Referral, FollowUpTask,
-                                            Offering)
+                                            Offering, DmaAssessment)
     return rule(user, action, obj)
 
 
@@ -205,3 +258,67 @@ def task_filter(user: User) -> ColumnElement[bool]:
                FollowUpTask.owner_id == user.id)
 
 
+
+def audit_entry_filter(user: User, company_id) -> ColumnElement[bool]:
+    """The audit entries of one company's history that ``user`` may see: changes to the
+    shared master data and consent; what their own organisation did; the steps of referrals
+    they are party to; other organisations' interventions while the company consents.
+    Administrators see everything."""
+    from sqlalchemy import and_
+
+    from .models import AuditEntry
+    if not _active(user):
+        return false()
+    if is_admin(user):
+        return true()
+    party = exists().where(Referral.id == AuditEntry.record_id, referral_party_filter(user))
+    return or_(AuditEntry.record_type.in_(("company", "consent")),
+               AuditEntry.organisation_id == user.organisation_id,
+               and_(AuditEntry.record_type == "referral", party),
+               and_(AuditEntry.record_type == "intervention", consent_current(company_id)))
+
+
+def survey_response_filter(user: User) -> ColumnElement[bool]:
+    """Survey answers ``user`` may see: their organisation's, or shared by consent."""
+    if not _active(user):
+        return false()
+    return or_(SurveyResponse.organisation_id == user.organisation_id,
+               consent_current(SurveyResponse.company_id))
+
+
+def dma_filter(user: User) -> ColumnElement[bool]:
+    """DMA results ``user`` may see: their organisation's, or shared by consent."""
+    if not _active(user):
+        return false()
+    return or_(DmaAssessment.organisation_id == user.organisation_id,
+               consent_current(DmaAssessment.company_id))
+
+
+# --- the monitor: whose figures a user may see ---------------------------------------------
+
+def monitor_province_ids(user) -> set[int] | None:
+    """Provinces whose figures ``user`` may see across organisations: a coordinator's own,
+    every province (``None``) for administrators, none (empty set) for everyone else."""
+    if not _active(user):
+        return set()
+    if is_admin(user):
+        return None
+    if user.role == Role.coordinator.value:
+        return {p.id for p in user.provinces}
+    return set()
+
+
+def may_monitor(user, *, province_ids=None, organisation_id: int | None = None) -> bool:
+    """Whether ``user`` may see the figures of a scope: ``province_ids`` (a set; ``None``: the
+    whole country) across organisations — coordinators their provinces, administrators all —
+    or, without provinces, ``organisation_id``'s own work — its own users and administrators."""
+    if not _active(user):
+        return False
+    if organisation_id is not None and province_ids is None and not is_admin(user):
+        return organisation_id == user.organisation_id
+    allowed = monitor_province_ids(user)
+    if allowed is None:
+        return True
+    if province_ids is None:
+        return False
+    return bool(province_ids) and set(province_ids) <= allowed

@@ -1,7 +1,10 @@
 """Security headers on every response, and error pages that never leak a stack trace."""
 from flask import render_template, request
 from flask_babel import gettext as _
+
+from .journeys.errors import N_
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -53,7 +56,104 @@ def error_page(code: int, message: str | None = None):
     return render_template("error.html", code=code, title=title, message=text), code
 
 
+def _safe_locale() -> str:
+    """The page language without touching the database (it may be what failed): a user
+    already loaded by this request keeps theirs, else the session's choice, else Dutch."""
+    from flask import g, session
+    user = g.get("api_user") or g.get("_login_user")
+    locale = None
+    if user is not None and hasattr(user, "__dict__"):
+        locale = vars(user).get("locale")
+        if locale is None and getattr(user, "is_authenticated", False):
+            try:  # loads it again when the database is back (e.g. one connection was killed)
+                locale = user.locale
+            except Exception:
+                locale = None
+    if locale not in ("nl", "en"):
+        locale = session.get("locale") if session.get("locale") in ("nl", "en") else "nl"
+    return locale
+
+
+UNAVAILABLE = N_("The database cannot be reached at the moment. Nothing of what you just did "
+                 "has been saved; please try again in a minute.")
+
+
+def unavailable_page(error):
+    """The database went away (or is locked past the busy timeout): roll back whatever the
+    request had begun — nothing of it is kept — and answer 503 with a page that needs no
+    database. API requests get the API's JSON error."""
+    from flask import current_app, g, jsonify
+    from flask_babel import force_locale
+
+    from .extensions import db
+    current_app.logger.warning("Database unavailable on %s: %s", request.path,
+                               str(error).splitlines()[0][:300])
+    try:
+        db.session.rollback()
+    except Exception:  # a dead connection: the pool discards it
+        pass
+    locale = _safe_locale()
+    if request.path.startswith("/api/"):
+        from .catalogue import translate
+        if g.get("api_user") is None:
+            locale = "en"  # the API's language without a user
+        response = jsonify(error={"code": "unavailable", "message": translate(UNAVAILABLE,
+                                                                               locale)})
+        response.status_code = 503
+        response.headers["Retry-After"] = "30"
+        return response
+    with force_locale(locale):
+        message = _(UNAVAILABLE)
+        try:
+            body = render_template("unavailable.html", title=_("Temporarily unavailable"),
+                                   message=message, locale=locale)
+        except Exception:
+            current_app.logger.exception("Could not render the unavailable page")
+            body = f"<!doctype html><title>503</title><p>{message}</p>"
+    response = current_app.response_class(body, 503, mimetype="text/html")
+    response.headers["Retry-After"] = "30"
+    return response
+
+
+# -- revocable sessions ------------------------------------------------------------------------
+# The session is a signed cookie (nothing kept in the app process), so signing out cannot
+# delete it on the server. Instead each session records when it signed in, and a user's
+# ``sessions_valid_from`` (set on signing out and on a password change) ends every session that
+# signed in before it, in every worker.
+
+def _signed_in(sender, user, **extra):
+    import time
+
+    from flask import session
+    session["signed_in_at"] = time.time()
+
+
+def _signed_out(sender, user, **extra):
+    from .extensions import db
+    from .models import utcnow
+    if getattr(user, "is_authenticated", False) and hasattr(user, "sessions_valid_from"):
+        user.sessions_valid_from = utcnow()
+        db.session.commit()
+
+
+def session_revoked(user) -> bool:
+    """Whether the current session signed in before ``user``'s sessions were revoked."""
+    from flask import has_request_context, session
+    valid_from = user.sessions_valid_from
+    if valid_from is None or not has_request_context():
+        return False
+    return float(session.get("signed_in_at") or 0) < valid_from.timestamp()
+
+
+def keep_this_session() -> None:
+    """After revoking a user's sessions (password change): this one stays signed in."""
+    _signed_in(None, None)
+
+
 def init_app(app) -> None:
+    from flask_login import user_logged_in, user_logged_out
+    user_logged_in.connect(_signed_in, app)
+    user_logged_out.connect(_signed_out, app)
     app.after_request(_headers)
 
     @app.errorhandler(CSRFError)
@@ -67,7 +167,14 @@ def init_app(app) -> None:
             return error
         return error_page(error.code or 500)
 
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(error):
+        return unavailable_page(error)
+
     @app.errorhandler(Exception)
     def unexpected(error):
+        if isinstance(error, DBAPIError) and error.connection_invalidated:
+            return unavailable_page(error)
         app.logger.exception("Unhandled error on %s", request.path)
         return error_page(500)

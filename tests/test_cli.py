@@ -7,8 +7,11 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash
 
+from crm.demo_insight import DUPLICATES
 from crm.extensions import db
-from crm.models import Company, ContactPerson, Municipality, Organisation, Role, User
+from crm.models import (Company, ContactPerson, Municipality, Organisation, Role, SavedView,
+                        User)
+from crm.models.survey import DmaAssessment, SurveyResponse
 from crm.reference import section_for_sbi
 
 
@@ -176,12 +179,16 @@ def test_seed_demo_builds_a_realistic_network(run, app):
 
     companies = db.session.scalars(sa.select(Company)).all()
     assert len(companies) >= 300
-    assert len({c.kvk for c in companies}) == len(companies)
+    # All registered with KVK, except the deliberate near-duplicates (for the duplicates list).
+    without_kvk = {c.name for c in companies if c.kvk is None}
+    assert without_kvk == {name for name, *_ in DUPLICATES}
+    registered = [c for c in companies if c.kvk is not None]
+    assert len({c.kvk for c in registered}) == len(registered)
     for c in companies:
-        assert len(c.kvk) == 8 and c.kvk.isdigit()
+        assert c.kvk is None or (len(c.kvk) == 8 and c.kvk.isdigit())
         assert c.municipality_id is not None
         assert c.sbi_section == section_for_sbi(c.sbi_code) is not None
-        assert c.sort_name and c.kvk in c.search_text
+        assert c.sort_name and (c.kvk or "") in c.search_text
     municipalities = {m.id: m for m in db.session.scalars(sa.select(Municipality))}
     assert all(c.province_id == municipalities[c.municipality_id].province_id
                for c in companies)
@@ -228,13 +235,24 @@ def _delete_business_rows():
 
 def test_seed_demo_is_deterministic_apart_from_passwords(run):
     assert run("seed-demo", "--companies", "30").exit_code == 0
-    first = db.session.execute(sa.select(Company.name, Company.kvk, Company.sbi_code)
-                               .order_by(Company.kvk)).all()
+    first = _demo_snapshot()
     _delete_business_rows()
     assert run("seed-demo", "--companies", "30").exit_code == 0
-    second = db.session.execute(sa.select(Company.name, Company.kvk, Company.sbi_code)
-                                .order_by(Company.kvk)).all()
-    assert first == second
+    assert _demo_snapshot() == first
+
+
+def _demo_snapshot():
+    """Companies, survey answers, DMA results and saved views (no ids, no moments)."""
+    companies = db.session.execute(sa.select(Company.name, Company.kvk, Company.sbi_code)
+                                   .order_by(Company.name)).all()
+    answers = sorted(((r.company.name, tuple(r.answers().values()), r.comment or "")
+                      for r in db.session.scalars(sa.select(SurveyResponse))), key=repr)
+    results = sorted((r.company.name, r.assessed_on, tuple(r.scores().values()))
+                     for r in db.session.scalars(sa.select(DmaAssessment)))
+    views = db.session.execute(sa.select(SavedView.kind, SavedView.name, SavedView.query)
+                               .order_by(SavedView.name)).all()
+    assert companies and views
+    return companies, answers, results, views
 
 
 def test_demo_logins_without_seed_gives_a_hint(run, app):

@@ -14,7 +14,9 @@ PUBLIC_ENDPOINTS = {"auth.login", "auth.set_language", "auth.logout", "health.he
                     # The API's machine-readable description: public on purpose (no data).
                     "api.openapi",
                     # The one front door: entrepreneurs ask their question without an account.
-                    "frontdoor.ask", "frontdoor.thanks"}
+                    "frontdoor.ask", "frontdoor.thanks",
+                    # The impact survey: the entrepreneur answers through a signed personal link.
+                    "enquete.answer_page", "enquete.thanks"}
 
 
 def body(response) -> str:

@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import g, request
 
 from ..extensions import db
+from ..journeys import audit
 from ..models import User, utcnow
 from . import bp
 from .errors import ApiError, N_
@@ -45,6 +46,9 @@ def authenticate():
                        code="invalid_token")
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at >= TOUCH_INTERVAL:
+        # Token use enters the audit trail at most once a minute per token, with the touch.
         row.last_used_at = now
+        audit.record(row.user, "token-use", "api_token", row.id, session=db.session,
+                     changes={"request": [None, f"{request.method} {request.path}"[:200]]})
         db.session.commit()
     g.api_user = row.user

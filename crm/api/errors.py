@@ -5,7 +5,7 @@ Routing errors (unknown path under ``/api/``, wrong method) are answered here to
 login redirect of the screens can turn them into a redirect.
 """
 from flask import current_app, g, jsonify, request
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from ..catalogue import translate
@@ -165,8 +165,17 @@ def _http_error(error: HTTPException):
     return _from_http(error)
 
 
+@bp.errorhandler(OperationalError)
+@bp.errorhandler(InterfaceError)
+def _unavailable(error):
+    from ..security import unavailable_page
+    return unavailable_page(error)  # 503, JSON, nothing kept
+
+
 @bp.errorhandler(Exception)
 def _unexpected(error):
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return _unavailable(error)
     db.session.rollback()
     current_app.logger.exception("Unhandled API error on %s", request.path)
     return response(500, "internal_error", text(MESSAGES[500]))

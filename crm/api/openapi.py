@@ -14,6 +14,7 @@ from .journey import CONSENT_FIELDS, WITHDRAW_FIELDS
 from .offerings import (ACTIVE_VALUES, LIST_FILTERS, MAX_LIMIT, MAX_QUERY, MAX_QUESTION,
                         MAX_SUGGESTIONS, OFFERING_FIELDS, PROVIDERS_SCHEMA, ROLES)
 from .referrals import REFERRAL_FIELDS, TRANSITION_FIELDS
+from .survey import SURVEY_FIELDS
 
 
 def _nullable(kind: str, **extra) -> dict:
@@ -117,7 +118,8 @@ SCHEMAS["ReferralDetail"] = {"allOf": [_ref("Referral"), _object({
     "reason_text": _nullable("string"),
     "steps": {"type": "array", "items": _ref("ReferralStep")}})]}
 SCHEMAS["TimelineEvent"] = _object({
-    "type": {"type": "string", "enum": ["intervention", "referral", "referral-step", "consent"]},
+    "type": {"type": "string", "enum": ["intervention", "referral", "referral-step", "consent",
+                                        "survey", "survey-sent", "dma"]},
     "id": _INT,
     "occurred_at": {"type": "string", "description": "ISO 8601: a date for interventions, "
                                                      "a moment (UTC) for the others."},
@@ -131,7 +133,16 @@ SCHEMAS["TimelineEvent"] = _object({
     "question": {**_STR, "description": "Only for the referral's sender and receiver."},
     "context": {**_STR, "description": "Only for the referral's sender and receiver."},
     "note": _nullable("string", description="Only for the referral's sender and receiver."),
-    "withdrawn": _BOOL}, required=["type", "id", "occurred_at", "organisation", "summary"])
+    "withdrawn": _BOOL,
+    "answers": {"type": "object", "description": "survey: answer_1 … answer_10, each 1–6 "
+                "(1 not at all … 4 to a large extent, 5 don't know, 6 not applicable) or null",
+                "additionalProperties": {"type": ["integer", "null"]}},
+    "scores": {"type": "object", "description": "dma: the six dimensions (0–100) and average",
+               "additionalProperties": {"type": "number"}}},
+    required=["type", "id", "occurred_at", "organisation", "summary"])
+SCHEMAS["SurveyLink"] = _object({
+    "url": {**_STR, "description": "The personal link to give to the entrepreneur."},
+    "id": _INT, "expires_at": _MOMENT, "mailed": _BOOL})
 SCHEMAS["OpenReferral"] = _object({
     "id": _INT, "status": _STR, "from_organisation": _ORG, "to_organisation": _ORG,
     "created_at": _MOMENT, "accept_due_on": _DATE, "overdue": _BOOL, "full": _BOOL,
@@ -284,6 +295,14 @@ def _paths() -> dict:
             "getTimeline", "The company's journey as far as you may see it, oldest first",
             {"200": _json(_ref("Timeline"), "Timeline"), **_errors("404")},
             parameters=[_KVK])},
+        "/companies/{kvk}/klantreis.pdf": {"get": _op(
+            "getKlantreisPdf", "The company's klantreis as a PDF (as you may see it, in your "
+            "language): master data, timeline, referrals, survey answers, DMA movement",
+            {"200": {"description": "PDF document",
+                     "content": {"application/pdf": {"schema": {"type": "string",
+                                                                "format": "binary"}}}},
+             **_errors("404")},
+            parameters=[_KVK])},
         "/companies/{kvk}/suggestions": {"get": _op(
             "getSuggestions", "The next doors for the company, best first",
             {"200": _json(_array("Suggestion"), "Suggestions"), **_errors("400", "404")},
@@ -316,6 +335,14 @@ def _paths() -> dict:
             "logIntervention", "Log a contact or activity with a company",
             {"201": _json(_ref("Intervention"), "Logged"), **_errors("400", "403", "422")},
             requestBody=_body(INTERVENTION_FIELDS))},
+        "/interventions/{intervention_id}/survey": {"post": _op(
+            "createSurveyLink", "The entrepreneur's personal impact-survey link (single use, "
+            "30 days), optionally queued for e-mail; only for your organisation's interventions",
+            {"201": _json(_ref("SurveyLink"), "Made"),
+             **_errors("400", "403", "404", "409", "422")},
+            parameters=[{"name": "intervention_id", "in": "path", "required": True,
+                         "schema": {"type": "integer", "minimum": 1}}],
+            requestBody=_body(SURVEY_FIELDS, False))},
         "/referrals": {
             "get": _op("listReferrals", "Referrals your organisation sent or received",
                        {"200": _json(_array("Referral"), "Referrals"), **_errors("400")},
@@ -341,6 +368,8 @@ def _paths() -> dict:
             {"200": _json(_ref("ReferralDetail"), "The referral after the step"),
              **_errors("400", "403", "404", "409", "422")},
             parameters=[_REFERRAL_ID], requestBody=_body(TRANSITION_FIELDS, False))}
+    from .monitor import openapi_paths as monitor_paths
+    paths.update(monitor_paths())
     paths["/openapi.json"] = {"get": _op(
         "getOpenApi", "This document", {"200": {"description": "OpenAPI 3.1 document",
                                                "content": {"application/json": {}}}},

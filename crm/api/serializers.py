@@ -137,6 +137,11 @@ def timeline_item(item, org_ids: dict[str, int]) -> dict:
                 out["note"] = item.note
     elif item.type == "consent":
         out["withdrawn"] = item.withdrawn
+    elif item.type == "survey":
+        out["answers"] = dict(item.answers or [])
+    elif item.type == "dma":
+        out["date"] = iso(item.occurred_at)
+        out["scores"] = {k: float(v) if k == "average" else v for k, v in item.scores or []}
     return out
 
 

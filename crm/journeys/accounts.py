@@ -88,3 +88,4 @@ def change_password(user: User, current: str, new: str) -> None:
     if errors:
         raise ValidationFailed(errors)
     user.password_hash = generate_password_hash(new)
+    user.sessions_valid_from = utcnow()  # every other session of this user ends

@@ -221,11 +221,15 @@ def validate_contact(data: dict) -> dict:
 def add_contact(company: Company, data: dict, *, by: User) -> ContactPerson:
     """Record a contact person of ``company`` on behalf of the user's organisation."""
     session = object_session(by)
+    values = validate_contact(data)
     contact = ContactPerson(company_id=company.id, organisation_id=by.organisation_id,
-                            created_by_id=by.id, created_at=utcnow(), **validate_contact(data))
+                            created_by_id=by.id, created_at=utcnow(), **values)
     session.add(contact)
     session.flush()
-    audit.record(by, "create", "contact", contact.id, company_id=company.id)
+    # Personal values are kept in the trail (visible only to whoever may see the contact);
+    # an AVG erasure removes them from it (crm/journeys/privacy.py).
+    audit.record(by, "create", "contact", contact.id, company_id=company.id,
+                 changes={k: [None, v] for k, v in values.items() if v not in (None, "")})
     return contact
 
 
@@ -234,17 +238,18 @@ def update_contact(contact: ContactPerson, data: dict, *, by: User) -> ContactPe
     before = {k: getattr(contact, k) for k in values}
     for key, value in values.items():
         setattr(contact, key, value)
-    # Personal values are not copied into the audit trail: only which fields changed.
-    changed = {k: ["…", "…"] for k in audit.diff(before, values)}
     audit.record(by, "update", "contact", contact.id, company_id=contact.company_id,
-                 changes=changed)
+                 changes=audit.diff(before, values))
     object_session(by).flush()
     return contact
 
 
 def delete_contact(contact: ContactPerson, *, by: User) -> None:
     session = object_session(by)
-    audit.record(by, "delete", "contact", contact.id, company_id=contact.company_id)
+    audit.record(by, "delete", "contact", contact.id, company_id=contact.company_id,
+                 changes={k: [getattr(contact, k), None] for k in ("name", "role", "email",
+                                                                   "phone")
+                          if getattr(contact, k) not in (None, "")})
     session.delete(contact)
     session.flush()
 

@@ -1,5 +1,6 @@
 """The entrepreneur's consent to share the company's journey within the network."""
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import object_session
 
 from ..models import Company, Consent, User, utcnow
@@ -36,7 +37,12 @@ def give_consent(company: Company, basis: str, *, by: User) -> Consent:
     consent = Consent(company_id=company.id, organisation_id=by.organisation_id,
                       recorded_by_id=by.id, basis=basis, given_at=utcnow())
     session.add(consent)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # someone recorded one at the same moment (one current per company)
+        session.rollback()
+        existing = current_consent(company)
+        raise AlreadyConsented(when=existing.given_at if existing else utcnow()) from None
     audit.record(by, "create", "consent", consent.id, company_id=company.id,
                  changes={"basis": [None, basis]})
     return consent
@@ -48,10 +54,16 @@ def withdraw_consent(company: Company, *, by: User, note: str = "") -> Consent:
     consent = current_consent(company)
     if consent is None:
         raise NoConsent()
-    consent.withdrawn_at = utcnow()
-    consent.withdrawn_by_id = by.id
-    consent.withdrawal_note = (note or "").strip()[:2000] or None
-    session.flush()
+    # Compare-and-set: of two withdrawals at the same moment exactly one changes the row.
+    changed = session.execute(
+        update(Consent).where(Consent.id == consent.id, Consent.withdrawn_at.is_(None))
+        .values(withdrawn_at=utcnow(), withdrawn_by_id=by.id,
+                withdrawal_note=(note or "").strip()[:2000] or None)
+        .execution_options(synchronize_session=False)).rowcount
+    if changed != 1:
+        session.rollback()
+        raise NoConsent()
+    session.refresh(consent)
     audit.record(by, "withdraw", "consent", consent.id, company_id=company.id,
                  changes={"withdrawn_at": [None, consent.withdrawn_at]})
     return consent

@@ -78,7 +78,10 @@ def log_intervention(company: Company, data: dict, *, by: User,
     session.flush()
     audit.record(by, "create", "intervention", intervention.id, company_id=company.id,
                  changes={"kind": [None, values["kind"]],
-                          "occurred_on": [None, values["occurred_on"]]})
+                          "occurred_on": [None, values["occurred_on"]],
+                          "summary": [None, values["summary"] or None],
+                          "bottlenecks": [None, list(bottlenecks)],
+                          "topics": [None, list(topics)]})
     return intervention
 
 

@@ -176,8 +176,13 @@ def transition(referral: Referral, action: str, *, by: User, reason: str | None 
                              action=action, actor_id=by_id, organisation_id=org_id, at=now,
                              reason=reason if rule.needs_reason else None,
                              note=outcome if rule.needs_outcome else reason_text))
+    changes = {"status": [before, rule.target]}
+    if rule.needs_reason:
+        changes["reason"] = [None, reason]
+    if rule.needs_outcome:
+        changes["outcome"] = [None, outcome]
     audit.record(by, action, "referral", referral.id, company_id=referral.company_id,
-                 changes={"status": [before, rule.target]})
+                 changes=changes)
     if action in _NOTIFY:
         other = (referral.from_organisation_id if rule.side == "receiver"
                  else referral.to_organisation_id)

@@ -57,7 +57,8 @@ def complete_task(task: FollowUpTask, *, by: User) -> FollowUpTask:
         raise NotAllowed()
     if task.done_at is None:
         task.done_at = utcnow()
-        audit.record(by, "complete", "task", task.id, company_id=task.company_id)
+        audit.record(by, "complete", "task", task.id, company_id=task.company_id,
+                     changes={"done_at": [None, task.done_at]})
         object_session(by).flush()
     return task
 

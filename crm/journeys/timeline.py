@@ -6,10 +6,11 @@ bottlenecks and topics aggregated in the same statement), and referral steps joi
 referral — selecting columns rather than ORM objects, so a long journey stays fast (see
 ``bench/timeline.py``).
 """
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session, aliased, object_session
 
 from ..models import (Company, Consent, Event, Intervention, Organisation, Referral,
@@ -50,6 +51,10 @@ class TimelineItem:
     note: str | None = None
     # consent
     withdrawn: bool = False
+    #: survey: [(question key, answer 1–6 or None)]
+    answers: list | None = None
+    #: dma: [(dimension, score)] and ("average", average) last
+    scores: list | None = None
 
     @property
     def own(self) -> bool:
@@ -94,11 +99,63 @@ class Timeline:
     consent: CurrentConsent | None = None
 
 
-def _joined(session: Session, column):
+def _joined(dialect: str, column):
     """Aggregate ``column`` into one comma-separated string (per dialect)."""
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         return func.string_agg(column, ",")
     return func.group_concat(column, ",")
+
+
+@functools.cache
+def _statements(dialect: str, consent: bool, whole_route: bool):
+    """The timeline's statements, built once per variant: building a select() costs more than
+    running it from SQLAlchemy's compiled cache. Parameters: ``company_id`` and ``own``."""
+    company_id, own = bindparam("company_id"), bindparam("own")
+    consents = (select(Consent.id, Consent.given_at, Consent.withdrawn_at, Consent.basis,
+                       Consent.organisation_id, Organisation.name)
+                .join(Organisation, Organisation.id == Consent.organisation_id)
+                .where(Consent.company_id == company_id))
+
+    # interventions with their tags (never another organisation's internal note)
+    bottlenecks = (select(_joined(dialect, intervention_bottlenecks.c.bottleneck))
+                   .where(intervention_bottlenecks.c.intervention_id == Intervention.id)
+                   .scalar_subquery())
+    topics = (select(_joined(dialect, intervention_topics.c.topic))
+              .where(intervention_topics.c.intervention_id == Intervention.id)
+              .scalar_subquery())
+    interventions = (
+        select(Intervention.id, Intervention.occurred_on, Intervention.kind,
+               Intervention.summary,
+               case((Intervention.organisation_id == own, Intervention.internal_note),
+                    else_=None),
+               Intervention.organisation_id, Organisation.name, User.name, Event.title,
+               bottlenecks, topics)
+        .join(Organisation, Organisation.id == Intervention.organisation_id)
+        .outerjoin(User, User.id == Intervention.user_id)
+        .outerjoin(Event, Event.id == Intervention.event_id)
+        .where(Intervention.company_id == company_id))
+    if not consent:
+        interventions = interventions.where(Intervention.organisation_id == own)
+
+    # referral steps with their referral: the sending step carries the referral itself
+    sender, receiver, actor_org = aliased(Organisation), aliased(Organisation), \
+        aliased(Organisation)
+    steps = (select(ReferralStep.id, ReferralStep.at, ReferralStep.action,
+                    ReferralStep.to_status, ReferralStep.reason, ReferralStep.note,
+                    ReferralStep.organisation_id, actor_org.name, User.name,
+                    Referral.id, Referral.status, Referral.question, Referral.context,
+                    Referral.from_organisation_id, Referral.to_organisation_id,
+                    Referral.accept_due_on, sender.name, receiver.name)
+             .join(Referral, Referral.id == ReferralStep.referral_id)
+             .join(actor_org, actor_org.id == ReferralStep.organisation_id)
+             .join(sender, sender.id == Referral.from_organisation_id)
+             .join(receiver, receiver.id == Referral.to_organisation_id)
+             .outerjoin(User, User.id == ReferralStep.actor_id)
+             .where(Referral.company_id == company_id))
+    if not whole_route:
+        steps = steps.where((Referral.from_organisation_id == own)
+                            | (Referral.to_organisation_id == own))
+    return consents, interventions, steps
 
 
 def timeline_for(company: Company, viewer: User, *, session: Session | None = None) -> Timeline:
@@ -106,15 +163,14 @@ def timeline_for(company: Company, viewer: User, *, session: Session | None = No
     if not _active(viewer):
         return Timeline(company.id, False, [], [])
     own = viewer.organisation_id
+    params = {"company_id": company.id, "own": own}
+    dialect = session.get_bind().dialect.name
     items: list[TimelineItem] = []
 
     # 1. consents: their history is on the timeline, and the current one opens the journey
     current = None
     for cid, given, withdrawn, basis, org_id, org_name in session.execute(
-            select(Consent.id, Consent.given_at, Consent.withdrawn_at, Consent.basis,
-                   Consent.organisation_id, Organisation.name)
-            .join(Organisation, Organisation.id == Consent.organisation_id)
-            .where(Consent.company_id == company.id)):
+            _statements(dialect, False, False)[0], params):
         items.append(TimelineItem("consent", given, org_id, org_name, cid, kind="given",
                                   summary=basis))
         if withdrawn is None:
@@ -123,56 +179,23 @@ def timeline_for(company: Company, viewer: User, *, session: Session | None = No
             items.append(TimelineItem("consent", withdrawn, org_id, org_name, cid,
                                       kind="withdrawn", withdrawn=True))
     consent = current is not None
+    _, interventions, steps = _statements(dialect, consent,
+                                          consent or coordinates(viewer, company))
 
-    # 2. interventions with their tags (never another organisation's internal note)
-    bottlenecks = (select(_joined(session, intervention_bottlenecks.c.bottleneck))
-                   .where(intervention_bottlenecks.c.intervention_id == Intervention.id)
-                   .scalar_subquery())
-    topics = (select(_joined(session, intervention_topics.c.topic))
-              .where(intervention_topics.c.intervention_id == Intervention.id)
-              .scalar_subquery())
-    stmt = (select(Intervention.id, Intervention.occurred_on, Intervention.kind,
-                   Intervention.summary,
-                   case((Intervention.organisation_id == own, Intervention.internal_note),
-                        else_=None),
-                   Intervention.organisation_id, Organisation.name, User.name, Event.title,
-                   bottlenecks, topics)
-            .join(Organisation, Organisation.id == Intervention.organisation_id)
-            .outerjoin(User, User.id == Intervention.user_id)
-            .outerjoin(Event, Event.id == Intervention.event_id)
-            .where(Intervention.company_id == company.id))
-    if not consent:
-        stmt = stmt.where(Intervention.organisation_id == own)
+    # 2. interventions with their tags
     for (iid, on, kind, summary, note, org_id, org_name, actor, event, tags_b,
-         tags_t) in session.execute(stmt):
+         tags_t) in session.execute(interventions, params):
         items.append(TimelineItem(
             "intervention", on, org_id, org_name, iid, kind=kind, summary=summary or "",
             internal_note=note if note is not None or org_id != own else "", actor=actor,
             event=event, bottlenecks=sorted(tags_b.split(",")) if tags_b else [],
             topics=sorted(tags_t.split(",")) if tags_t else []))
 
-    # 3. referral steps with their referral: the sending step carries the referral itself
-    sender, receiver, actor_org = aliased(Organisation), aliased(Organisation), \
-        aliased(Organisation)
-    stmt = (select(ReferralStep.id, ReferralStep.at, ReferralStep.action,
-                   ReferralStep.to_status, ReferralStep.reason, ReferralStep.note,
-                   ReferralStep.organisation_id, actor_org.name, User.name,
-                   Referral.id, Referral.status, Referral.question, Referral.context,
-                   Referral.from_organisation_id, Referral.to_organisation_id,
-                   Referral.accept_due_on, sender.name, receiver.name)
-            .join(Referral, Referral.id == ReferralStep.referral_id)
-            .join(actor_org, actor_org.id == ReferralStep.organisation_id)
-            .join(sender, sender.id == Referral.from_organisation_id)
-            .join(receiver, receiver.id == Referral.to_organisation_id)
-            .outerjoin(User, User.id == ReferralStep.actor_id)
-            .where(Referral.company_id == company.id))
-    if not (consent or coordinates(viewer, company)):
-        stmt = stmt.where((Referral.from_organisation_id == own)
-                          | (Referral.to_organisation_id == own))
+    # 3. referral steps
     open_referrals = []
     now = today()
     for (sid, at, action, to_status, reason, note, org_id, org_name, actor, rid, status,
-         question, context, from_id, to_id, due, from_name, to_name) in session.execute(stmt):
+         question, context, from_id, to_id, due, from_name, to_name) in session.execute(steps, params):
         full = own in (from_id, to_id)
         if action == "send":
             items.append(TimelineItem(
@@ -190,6 +213,12 @@ def timeline_for(company: Company, viewer: User, *, session: Session | None = No
                 status=to_status, from_organisation=from_name, to_organisation=to_name,
                 full=full, actor=actor if full else None, reason=reason,
                 note=note if full else None))
+
+    # 4. survey answers (and our unanswered links) and DMA results
+    from .maturity import dma_timeline_items
+    from .survey import survey_timeline_items
+    items.extend(survey_timeline_items(session, company.id, own, consent))
+    items.extend(dma_timeline_items(session, company.id, own, consent))
 
     items.sort(key=lambda i: i.sort_key)
     open_referrals.sort(key=lambda r: r.created_at)

@@ -12,6 +12,10 @@ class AuditEntry(Base):
     __table_args__ = (
         Index("ix_audit_entries_record", "record_type", "record_id"),
         Index("ix_audit_entries_company_at", "company_id", "at"),
+        # The admin search: newest first, optionally per organisation or per user.
+        Index("ix_audit_entries_at", "at"),
+        Index("ix_audit_entries_organisation_at", "organisation_id", "at"),
+        Index("ix_audit_entries_user_at", "user_id", "at"),
     )
 
     #: Surrogate key (also the order of entries).
@@ -19,8 +23,7 @@ class AuditEntry(Base):
     #: When.
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: Who (NULL for the system, or after the account was removed).
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
-                                                index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     #: On behalf of which organisation.
     organisation_id: Mapped[int | None] = mapped_column(
         ForeignKey("organisations.id", ondelete="SET NULL"))

@@ -70,6 +70,10 @@ class Company(Base):
         # Browsing and filtering without a search term: by province, ordered by name.
         Index("ix_companies_province_sort", "province_id", "sort_name"),
         Index("ix_companies_municipality_sort", "municipality_id", "sort_name"),
+        # The monitor: a province's companies in id order with the attributes its figures are
+        # broken down by, read from the index alone (migration 0016).
+        Index("ix_companies_monitor", "province_id", "id", "sbi_section", "size_class",
+              "digital_maturity", "municipality_id", "phase"),
     )
 
     #: Surrogate key (the KVK number can be missing or corrected; references use this).

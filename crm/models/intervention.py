@@ -77,6 +77,14 @@ class Intervention(Base):
         Index("ix_interventions_organisation_occurred", "organisation_id", "occurred_on"),
         # The user's last-used kind, the default of the quick form.
         Index("ix_interventions_author", "created_by_id", "id"),
+        # The monitor: a company's interventions in a period with their kind and organisation,
+        # read from the index alone (migration 0014).
+        Index("ix_interventions_company_monitor", "company_id", "occurred_on", "kind",
+              "organisation_id"),
+        # The journey list: an organisation's companies with the day of its last contact,
+        # read from the index alone, in company order (migration 0015).
+        Index("ix_interventions_organisation_company", "organisation_id", "company_id",
+              "occurred_on"),
     )
 
     #: Surrogate key.

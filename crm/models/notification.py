@@ -13,6 +13,8 @@ class Notification(Base):
     __table_args__ = (
         Index("ix_notifications_user_unread", "user_id", "id",
               sqlite_where=text("read_at IS NULL"), postgresql_where=text("read_at IS NULL")),
+        # A company's notifications (merging companies moves them; migration 0015).
+        Index("ix_notifications_company_id", "company_id"),
     )
 
     #: Surrogate key.

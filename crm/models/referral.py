@@ -31,6 +31,8 @@ class Referral(Base):
         Index("ix_referrals_to_status", "to_organisation_id", "status"),
         Index("ix_referrals_from_status", "from_organisation_id", "status"),
         Index("ix_referrals_company_created", "company_id", "created_at"),
+        # The monitor: the referrals sent in a period (migration 0016).
+        Index("ix_referrals_created", "created_at", "company_id"),
     )
 
     #: Surrogate key.
@@ -92,6 +94,9 @@ class ReferralStep(Base):
     __tablename__ = "referral_steps"
     __table_args__ = (
         CheckConstraint(_one_of("to_status", REFERRAL_STATUS_SLUGS), name="status_known"),
+        # The journey list: a referral's last step and the last one that rejected or failed
+        # it, read from the index alone (migration 0015).
+        Index("ix_referral_steps_referral_at", "referral_id", "at", "to_status"),
     )
 
     #: Surrogate key (also the order of the steps).

@@ -58,6 +58,9 @@ class User(Base):
                                                  server_default=func.current_timestamp())
     #: Last successful sign-in.
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Sessions signed in before this moment are no longer valid (set on signing out and on a
+    #: password change: the session cookie is stateless, so this is how it is revoked).
+    sessions_valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
     #: Provinces a coordinator coordinates.

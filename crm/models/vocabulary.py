@@ -169,3 +169,56 @@ OFFERING_TAG_DIMENSIONS = {
     "bottleneck": BOTTLENECK_SLUGS,
     "market-failure": [m for m, _ in MARKET_FAILURES],
 }
+
+
+#: The impact survey (Regioscan, table 1): one matrix question after an activity,
+#: "To what extent has [the activity] …". Keys are the columns of ``survey_responses``.
+SURVEY_QUESTIONS = [
+    ("answer_1", N_("helped you come up with solutions to your challenges yourself?")),
+    ("answer_2", N_("brought you into contact with possible solutions?")),
+    ("answer_3", N_("motivated you to get started with particular solutions?")),
+    ("answer_4", N_("lowered the financial threshold?")),
+    ("answer_5", N_("removed other thresholds?")),
+    ("answer_6", N_("made the technology and/or data you need available or accessible?")),
+    ("answer_7", N_("added relevant knowledge and skills within your business?")),
+    ("answer_8", N_("made external knowledge and skills accessible (new contacts or partners)?")),
+    ("answer_9", N_("helped you gain access to relevant financing?")),
+    ("answer_10", N_("helped remove bottlenecks around laws and regulations?")),
+]
+SURVEY_QUESTION_KEYS = [k for k, _ in SURVEY_QUESTIONS]
+#: The bottleneck (weten/willen/kunnen) each survey question is about.
+SURVEY_QUESTION_GROUPS = {
+    "answer_1": "weten", "answer_2": "weten",
+    "answer_3": "willen", "answer_4": "willen", "answer_5": "willen",
+    "answer_6": "kunnen", "answer_7": "kunnen", "answer_8": "kunnen", "answer_9": "kunnen",
+    "answer_10": "kunnen",
+}
+#: The six-point answer scale. 1–4 measure the extent; 5 (don't know) and 6 (not
+#: applicable) are answers that carry no extent and are left out of means. NULL: not answered.
+SURVEY_SCALE = [
+    (1, N_("Not at all")),
+    (2, N_("To a small extent")),
+    (3, N_("To a reasonable extent")),
+    (4, N_("To a large extent")),
+    (5, N_("Don't know")),
+    (6, N_("Not applicable")),
+]
+#: Answers that measure an extent (used for means).
+SURVEY_SCORED_VALUES = (1, 2, 3, 4)
+
+#: The six dimensions of the EU Digital Maturity Assessment (DMA), each scored 0–100.
+#: Names are the columns of ``dma_assessments``.
+DMA_DIMENSIONS = [
+    ("digital_business_strategy", N_("Digital business strategy")),
+    ("digital_readiness", N_("Digital readiness")),
+    ("human_centric", N_("Human-centric digitalisation")),
+    ("data_management", N_("Data management")),
+    ("automation_ai", N_("Automation & AI")),
+    ("green", N_("Green digitalisation")),
+]
+DMA_DIMENSION_NAMES = [d for d, _ in DMA_DIMENSIONS]
+#: How a DMA result came in.
+DMA_SOURCES = [
+    ("entered", N_("entered")),
+    ("imported", N_("imported")),
+]

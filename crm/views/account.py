@@ -34,6 +34,9 @@ def settings():
                 status = 422
             else:
                 db.session.commit()
+                if message:  # the password changed: other sessions ended, this one stays
+                    from ..security import keep_this_session
+                    keep_this_session()
                 flash(message or _("Language saved."), "success")
                 return redirect(url_for("account.settings"))
         else:

@@ -116,6 +116,10 @@ def create():
     return render_template("companies/form.html", form=form, company=None), 422
 
 
+#: Timeline entries the company page shows before "show all".
+TIMELINE_WINDOW = 50
+
+
 class CompanyDetail(RecordView):
     model = Company
     load_options = (joinedload(Company.municipality), joinedload(Company.province),
@@ -128,8 +132,12 @@ class CompanyDetail(RecordView):
         from .interventions import quick_form
         contacts = db.session.scalars(contacts_visible_to(current_user, company)).all()
         timeline = timeline_for(company, current_user)
+        # A long journey opens on its latest steps; the rest is one click away.
+        whole = request.args.get("timeline") == "all"
+        shown = timeline.items if whole else timeline.items[-TIMELINE_WINDOW:]
         return render_template("companies/detail.html", company=company, contacts=contacts,
                                may_edit=may(current_user, EDIT, company), timeline=timeline,
+                               timeline_items=shown, timeline_whole=whole,
                                consent=timeline.consent, quick=quick_form(),
                                consent_form=ConsentForm(formdata=None),
                                withdraw_form=WithdrawConsentForm(formdata=None))

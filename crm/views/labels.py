@@ -53,7 +53,14 @@ def timeline_texts() -> dict:
             "withdrawn": _("consent withdrawn"),
             "given": _("consent to share the journey recorded"), "question": _("Question:"),
             "note": _("Note:"), "internal": _("Internal note:"), "edit": _("Edit"),
-            "follow": _("Plan a follow-up")}
+            "follow": _("Plan a follow-up"),
+            # vocabulary labels as plain lookups: cheaper in a loop than a call per entry
+            **{name: _labels(name) for name in ("kind", "status", "reason", "bottleneck",
+                                                "topic")}}
+
+
+def _labels(vocabulary: str) -> dict:
+    return {entry[0]: label(vocabulary, entry[0]) for entry in _VOCABULARIES[vocabulary]}
 
 
 def status_label(slug: str) -> str:

@@ -1,4 +1,4 @@
-"""production hardening
+"""production hardening: revocable sessions (users.sessions_valid_from)
 
 Revision ID: 0013
 Revises: 0012
@@ -17,8 +17,12 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # Server-side revocation of the (stateless, signed-cookie) sessions: see crm/security.py.
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('sessions_valid_from', crm.models.base.UTCDateTime(),
+                                      nullable=True))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('sessions_valid_from')

@@ -273,7 +273,8 @@ def test_every_documented_route_exists(app):
     rules = {r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1")}
     for path in document()["paths"]:
         flask_path = "/api/v1" + path.replace("{kvk}", "<kvk>").replace(
-            "{referral_id}", "<int:referral_id>").replace("{offering_id}", "<int:offering_id>")
+            "{referral_id}", "<int:referral_id>").replace("{offering_id}", "<int:offering_id>") \
+            .replace("{intervention_id}", "<int:intervention_id>")
         if flask_path.count("/") == 5 and "<int:referral_id>/" in flask_path:
             flask_path = flask_path.rsplit("/", 1)[0] + "/<any("
             assert any(r.startswith(flask_path) for r in rules), path

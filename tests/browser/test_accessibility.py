@@ -16,6 +16,8 @@ from crm.extensions import db
 from crm.models import Company
 
 from .conftest import browser_login
+from .test_import import (open_import_check, open_import_columns, open_import_done,
+                          open_import_with_errors)
 
 pytestmark = pytest.mark.browser
 
@@ -182,6 +184,24 @@ def _open_flash_message(page, data):
     expect(page.locator(".alert-success")).to_be_visible()
 
 
+def _open_survey_link(page, data):
+    """The staff page of a personal survey link (made for the intervention)."""
+    from crm.journeys.survey import invite
+    invitation = invite(data["intervention"], by=data["user"], email="ik@example.nl")
+    db.session.commit()
+    response = page.goto(f"/survey-links/{invitation.id}")
+    assert response.status == 200
+
+
+def _open_dma_form_with_errors(page, data):
+    page.goto(f"/companies/{data['company'].id}/maturity")
+    page.locator("#assessed_on").fill("2025-01-01")
+    page.locator("#green").fill("150")
+    with page.expect_navigation() as nav:
+        page.locator("form:has(#green) button[type=submit]").click()
+    assert nav.value.status == 422
+
+
 #: Pages of a signed-in user: a path (formatted with the data) or a function opening the page.
 USER_PAGES = {
     "search-all": "/",
@@ -222,6 +242,26 @@ USER_PAGES = {
     "account-with-errors": _open_account_with_errors,
     "not-found-404": "/companies/999999",
     "unknown-path-404": "/bestaat/niet",
+    "import-upload": "/import/",
+    "import-upload-with-errors": open_import_with_errors,
+    "import-columns": open_import_columns,
+    "import-check": open_import_check,
+    "import-result": open_import_done,
+    "survey-for-intervention": "/interventions/{intervention.id}/survey",
+    "survey-for-referral": "/referrals/{received.id}/survey",
+    "survey-link": _open_survey_link,
+    "dma-company": "/companies/{company.id}/maturity",
+    "dma-form-with-errors": _open_dma_form_with_errors,
+    "company-duplicates": "/companies/{company.id}/duplicates",
+    "journeys-filtered": "/journeys?size=micro&open_referral=1&sort=-last_step",
+    "saved-views": "/saved-views",
+    "eu-report": "/journeys/eu-report?from=2026-01-01&to=2026-12-31",
+    "company-history": "/companies/{company.id}/history",
+    "contact-history": "/contacts/{contact.id}/history",
+    "referral-history": "/referrals/{referral.id}/history",
+    "offering-history": "/offerings/{offering.id}/history",
+    "monitor": "/monitor",
+    "monitor-filtered": "/monitor?from=2025-01-01&to=2026-12-31&size_class=micro&archetype=intake",
 }
 
 
@@ -255,6 +295,36 @@ def test_front_door_is_accessible_without_signing_in(axe_context):
         page.locator("form:has(#question) button[type=submit]").click()
     assert nav.value.status == 422
     assert_accessible(page, "front-door-with-errors")
+
+
+def test_public_survey_is_accessible_without_signing_in(axe_context, data):
+    """The entrepreneur's survey: on a phone, with errors, in English, and its end pages."""
+    from crm.journeys.survey import invite, survey_path
+    invitation = invite(data["intervention"], by=data["user"])
+    db.session.commit()
+    page = axe_context(viewport={"width": 360, "height": 740}, is_mobile=True).new_page()
+    assert page.goto(survey_path(invitation)).status == 200
+    assert_accessible(page, "survey")
+    page.locator("fieldset").first.locator("input[value='4']").check()
+    page.locator("#comment").fill("x" * 10)
+    page.evaluate("document.querySelector('input[name=answer_2]').value = '9'")
+    page.locator("fieldset").nth(1).locator("input").first.check()
+    with page.expect_navigation() as nav:
+        page.locator("form:has(#comment) button[type=submit]").click()
+    assert nav.value.status == 422
+    assert_accessible(page, "survey-with-errors")
+    with page.expect_navigation():
+        page.locator("form[action*='/language/'] button").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    assert_accessible(page, "survey-english")
+    page.locator("fieldset").first.locator("input").first.check()
+    with page.expect_navigation():
+        page.locator("form:has(#comment) button[type=submit]").click()
+    assert_accessible(page, "survey-thanks")
+    assert page.goto(survey_path(invitation)).status == 409
+    assert_accessible(page, "survey-already-answered")
+    assert page.goto("/enquete/kapot").status == 404
+    assert_accessible(page, "survey-invalid-link")
 
 
 def test_login_page_with_error_is_accessible(axe_context, make_user):
@@ -334,12 +404,25 @@ def test_admin_form_with_errors_is_accessible(axe_context, make_user, make_org):
 
 #: Endpoints that are no pages: JSON, redirects, static files.
 NOT_PAGES = {"static", "bootstrap.static", "health.healthz", "auth.logout", "companies.by_kvk"}
+NOT_PAGES |= {"journeys.open_view",  # a redirect to the saved view's page
+              "journeys.klantreis_pdf", "journeys.export_csv",  # downloads
+              "journeys.eu_report_csv", "journeys.eu_report_xlsx"}
+NOT_PAGES |= {"merge.pairs", "merge.merges"}  # admins/coordinators: swept in test_merge.py
+NOT_PAGES |= {"exports.download", "exports.company_json", "privacy.report_file",  # downloads
+              "audit.search_page", "privacy.index"}  # admins: swept in browser/test_privacy.py
+NOT_PAGES |= {"imports.errors"}  # the import's error report (CSV download)
+NOT_PAGES |= {"monitor.report"}  # the regional report (PDF download): read in test_monitor_views.py
 #: Endpoints with URL arguments that the sweep above opens.
 COVERED = {"companies.detail", "companies.edit", "contacts.create", "contacts.edit",
            "interventions.create", "interventions.edit", "interventions.event_detail",
            "referrals.create", "referrals.detail", "tasks.for_intervention",
            "tasks.for_referral", "offerings.detail", "offerings.edit", "intake.detail",
            "companies.suggestions"}
+COVERED |= {"merge.company_duplicates", "merge.merge"}  # the merge screen: in test_merge.py
+COVERED |= {"audit.history"}  # company, contact, referral and offering history
+COVERED |= {"survey.for_intervention", "survey.for_referral", "survey.invitation",
+            "maturity.company", "enquete.answer_page"}  # the survey page: see below
+COVERED |= {"imports.columns", "imports.check", "imports.done"}  # the import wizard
 
 
 def _get_rules(app):

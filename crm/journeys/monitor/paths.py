@@ -1,0 +1,108 @@
+"""Journeys: the most common paths (the order in which companies met the archetypes) and the
+companies whose last step was a referral that went nowhere.
+
+A company's *path* is the sequence of distinct archetypes (the 12 Regioscan activities, not the
+plain contacts) of its interventions in the period, in order of first occurrence (same day:
+alphabetical), cut at :data:`PATH_STEPS` steps. How many organisations each company met is part
+of :func:`crm.journeys.monitor.reach.reach` (``organisations``).
+"""
+from sqlalchemy import Date, and_, case, cast, exists, func, or_, select
+from sqlalchemy.orm import aliased
+
+from ...models import Company, Intervention, Organisation, Referral
+from ...models.vocabulary import ARCHETYPE_SLUGS
+from ...policy import referral_route_filter
+from .scope import (MonitorScope, company_conditions, intervention_conditions,
+                    referral_conditions)
+from .suppress import suppress, suppress_rows
+
+PATH_STEPS = 3
+TOP_PATHS = 10
+#: Most stalled referrals listed by name.
+STALLED_LIMIT = 200
+#: A referral "went nowhere": declined, closed without follow-up, or not accepted in time.
+DEAD_END = ("rejected", "failed")
+
+
+def top_paths(session, scope: MonitorScope, limit: int = TOP_PATHS) -> list[dict]:
+    """``[{"steps": [archetype, …], "companies": n}]``, most companies first."""
+    first = (select(Intervention.company_id, Intervention.kind,
+                    func.min(Intervention.occurred_on).label("first_on"))
+             .join(Company, Company.id == Intervention.company_id)
+             .where(*company_conditions(scope), *intervention_conditions(scope),
+                    Intervention.kind.in_(ARCHETYPE_SLUGS))
+             .group_by(Intervention.company_id, Intervention.kind).subquery())
+    ranked = select(first.c.company_id, first.c.kind, func.row_number().over(
+        partition_by=first.c.company_id, order_by=(first.c.first_on, first.c.kind)
+    ).label("rn")).subquery()
+    steps = [func.max(case((ranked.c.rn == i, ranked.c.kind))).label(f"s{i}")
+             for i in range(1, PATH_STEPS + 1)]
+    per_company = (select(*steps).where(ranked.c.rn <= PATH_STEPS)
+                   .group_by(ranked.c.company_id).subquery())
+    cols = [per_company.c[f"s{i}"] for i in range(1, PATH_STEPS + 1)]
+    n = func.count().label("companies")
+    rows = session.execute(select(*cols, n).group_by(*cols)
+                           .order_by(n.desc(), *cols).limit(limit)).all()
+    result = [{"steps": [s for s in row[:-1] if s], "companies": row[-1]} for row in rows]
+    return suppress_rows(result, applies=scope.cross_organisation)
+
+
+def _day_of(session, moment):
+    """The (UTC) day of a timestamp column, portably."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(moment, Date)
+    return func.date(moment)
+
+
+def _stalled_condition(session, scope: MonitorScope):
+    later = aliased(Referral)
+    return and_(
+        or_(Referral.status.in_(DEAD_END),
+            and_(Referral.status == "requested", Referral.accept_due_on < scope.today)),
+        ~exists().where(later.company_id == Referral.company_id,
+                        later.created_at > Referral.created_at),
+        # Nothing recorded after the day it was sent (read from the covering index).
+        ~exists().where(Intervention.company_id == Referral.company_id,
+                        Intervention.occurred_on > _day_of(session, Referral.created_at)))
+
+
+def stalled(session, scope: MonitorScope, viewer, limit: int = STALLED_LIMIT) -> dict:
+    """Companies whose last step was a referral that went nowhere: ``{"companies": n (all in
+    scope, an anonymous count), "rows": [...] (only those the viewer may see, at most
+    ``limit``), "visible": n}``."""
+    candidates = (select(Referral.id.label("id"), Referral.company_id.label("company_id"),
+                         Referral.from_organisation_id.label("from_id"),
+                         Referral.to_organisation_id.label("to_id"),
+                         Referral.status.label("status"), Referral.created_at.label("sent_at"),
+                         Referral.accept_due_on.label("due"), Referral.reason.label("reason"))
+                  .join(Company, Company.id == Referral.company_id)
+                  .where(*company_conditions(scope), *referral_conditions(scope),
+                         _stalled_condition(session, scope))
+                  .cte("monitor_stalled").prefix_with("MATERIALIZED"))
+    c = candidates.c
+    visible = (select(Referral.id).where(Referral.id.in_(select(c.id)),
+                                         referral_route_filter(viewer)).correlate(None))
+    sender, receiver = aliased(Organisation), aliased(Organisation)
+    total_col = select(func.count()).select_from(candidates).scalar_subquery()
+    rows = session.execute(
+        select(Company.id, Company.kvk, Company.name, sender.name, receiver.name, c.status,
+               c.sent_at, c.due, c.reason, c.id, func.count().over(), total_col)
+        .select_from(candidates)
+        .join(Company, Company.id == c.company_id)
+        .join(sender, sender.id == c.from_id)
+        .join(receiver, receiver.id == c.to_id)
+        .where(c.id.in_(visible))
+        .order_by(c.sent_at.desc(), c.id.desc()).limit(limit)).all()
+    if rows:
+        visible_count, total = rows[0][10], rows[0][11]
+    else:
+        visible_count, total = 0, session.scalar(select(func.count()).select_from(candidates))
+    return {
+        "companies": suppress(total, applies=scope.cross_organisation),
+        "visible": visible_count,
+        "rows": [{"company_id": r[0], "kvk": r[1], "name": r[2], "from_name": r[3],
+                  "to_name": r[4],
+                  "status": "overdue" if r[5] == "requested" else r[5],
+                  "sent_at": r[6], "accept_due_on": r[7], "reason": r[8], "referral_id": r[9]}
+                 for r in rows],
+    }
