@@ -168,6 +168,12 @@ def test_dma_mean_change_per_dimension(data):
     assert d["companies"] == 2
     assert dims["green"]["change"] == 17.5 and dims["average"]["first"] == 35.0
     assert dims["average"]["last"] == 52.5
+    # per kind of activity of the organisation between the two assessments: scans at both
+    # companies (+20 and +15), advice only at the first (+20); a phone call is no archetype
+    kinds = by_key(d["by_archetype"])
+    assert set(kinds) == {"scans", "advisering"}
+    assert kinds["scans"]["companies"] == 2 and kinds["scans"]["change"] == 17.5
+    assert kinds["advisering"]["companies"] == 1 and kinds["advisering"]["change"] == 20.0
     d = dma(db.session, scope(data.users.coordinator))
     assert d["companies"] == "< 5" and by_key(d["dimensions"])["green"]["change"] == "< 5"
 

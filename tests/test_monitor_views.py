@@ -87,7 +87,7 @@ def test_every_table_downloads_as_csv_for_dutch_excel(data, login_as):
                  "reach_municipality", "referral_funnel", "referral_states",
                  "referrals_by_receiver", "referral_flows", "journey_organisations",
                  "journey_paths", "journey_stalled", "survey_questions", "survey_archetype",
-                 "survey_organisation", "dma_change", "dma_organisation"):
+                 "survey_organisation", "dma_change", "dma_organisation", "dma_archetype"):
         assert client.get(f"/monitor?{PERIOD}&format=csv&table={name}").status_code == 200, name
 
 

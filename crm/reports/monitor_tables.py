@@ -230,6 +230,14 @@ def monitor_tables(figures: dict) -> list[Table]:
                          Column("companies", _("Companies")), Column("change", _("Change"))],
                         [[r["name"], r["companies"], r["change"]] for r in d["by_organisation"]],
                         section="impact"))
+    tables.append(Table("dma_archetype", _("DMA change of the average per kind of activity"),
+                        [Column("archetype", _("Kind of activity"), False),
+                         Column("companies", _("Companies")), Column("change", _("Change"))],
+                        [[_kind(r["key"]), r["companies"], r["change"]]
+                         for r in d["by_archetype"]],
+                        section="impact",
+                        note=_("Companies with that kind of activity between their first and "
+                               "last assessment.")))
     return tables
 
 

@@ -49,9 +49,10 @@ def new_form() -> DmaForm:
 
 @bp.app_template_global()
 def maturity_panel(company: Company) -> dict:
-    """What the company page shows of digital maturity: the movement and the form."""
+    """What the company page shows of digital maturity: the movement, and a link to the form
+    (on the maturity page: the company page stays light)."""
     return {"movement": maturity_movement(company, current_user),
-            "form": new_form() if may(current_user, CREATE, DmaAssessment) else None}
+            "may_record": may(current_user, CREATE, DmaAssessment)}
 
 
 class MaturityPage(RecordView):

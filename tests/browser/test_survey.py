@@ -103,11 +103,11 @@ def test_the_entrepreneur_switches_to_english_and_fixes_a_mistake(new_context, s
     assert db.session.get(SurveyInvitation, invitation.id).used_at is not None
 
 
-def test_dma_recorded_from_the_company_page(page, scene):
+def test_dma_recorded_from_the_company_page_via_the_maturity_page(page, scene):
     browser_login(page, scene["staff"])
     page.goto(f"/companies/{scene['company'].id}")
-    page.locator("#dma summary").click()
-    form = page.locator("#dma form")
+    page.locator("#dma").get_by_role("link", name="Digitale maturiteit (DMA) vastleggen").click()
+    form = page.locator("form", has=page.get_by_label("Datum van de meting"))
     form.get_by_label("Datum van de meting").fill("2025-04-01")
     for label, value in [("Digitale bedrijfsstrategie", "30"), ("Digitale paraatheid", "40"),
                          ("Mensgerichte digitalisering", "50"), ("Databeheer", "20"),

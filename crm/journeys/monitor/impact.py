@@ -8,9 +8,9 @@ with at least two assessments).
 """
 from sqlalchemy import Float, Integer, String, case, cast, func, literal, select, union_all
 
-from ...models import Company, Organisation
+from ...models import Company, Intervention, Organisation
 from ...models.survey import DmaAssessment, SurveyInvitation, SurveyResponse
-from ...models.vocabulary import DMA_DIMENSION_NAMES, SURVEY_QUESTION_KEYS
+from ...models.vocabulary import ARCHETYPE_SLUGS, DMA_DIMENSION_NAMES, SURVEY_QUESTION_KEYS
 from .scope import MonitorScope, company_conditions, moment_bounds
 from .suppress import suppress, suppress_rows
 
@@ -132,7 +132,8 @@ def _invitations(session, scope: MonitorScope) -> tuple[int, int]:
 
 def dma(session, scope: MonitorScope) -> dict:
     """``{"companies", "dimensions": [{"key", "companies", "first", "last", "change"}],
-    "by_organisation": [{"key", "name", "companies", "change"}]}`` (change of the average)."""
+    "by_organisation": [{"key", "name", "companies", "change"}], "by_archetype": [{"key",
+    "companies", "change"}]}`` (the organisation and archetype rows: change of the average)."""
     conditions = [DmaAssessment.assessed_on <= scope.date_to, *company_conditions(scope)]
     if scope.acting_organisation_id is not None:
         conditions.append(DmaAssessment.organisation_id == scope.acting_organisation_id)
@@ -151,7 +152,10 @@ def dma(session, scope: MonitorScope) -> dict:
 
     def at(is_row, col):
         return func.max(case((is_row, col)))
-    pairs = (select(at(last, ranked.c.organisation_id).label("organisation_id"),
+    pairs = (select(ranked.c.company_id,
+                    at(first, ranked.c.assessed_on).label("first_on"),
+                    at(last, ranked.c.assessed_on).label("last_on"),
+                    at(last, ranked.c.organisation_id).label("organisation_id"),
                     *(at(first, ranked.c[d]).label(f"f_{d}") for d in dims),
                     *(at(last, ranked.c[d]).label(f"l_{d}") for d in dims))
              .group_by(ranked.c.company_id)
@@ -168,12 +172,29 @@ def dma(session, scope: MonitorScope) -> dict:
                            func.count(), avg(pairs.c.f_average), avg(pairs.c.l_average),
                            avg(pairs.c.l_average - pairs.c.f_average))
                     .group_by(pairs.c.organisation_id))
+    # Per archetype: the companies with that kind of activity between their two assessments
+    # (of the acting organisation, in an organisation's own view).
+    i = Intervention.__table__.c
+    kind_conditions = [i.occurred_on >= pairs.c.first_on, i.occurred_on <= pairs.c.last_on,
+                       i.kind.in_(ARCHETYPE_SLUGS)]
+    if scope.acting_organisation_id is not None:
+        kind_conditions.append(i.organisation_id == scope.acting_organisation_id)
+    kinds = (select(pairs.c.company_id, i.kind).distinct()
+             .join(Intervention.__table__, i.company_id == pairs.c.company_id)
+             .where(*kind_conditions).subquery())
+    branches.append(select(literal("archetype"), cast(kinds.c.kind, String), func.count(),
+                           avg(pairs.c.f_average), avg(pairs.c.l_average),
+                           avg(pairs.c.l_average - pairs.c.f_average))
+                    .join(pairs, pairs.c.company_id == kinds.c.company_id)
+                    .group_by(kinds.c.kind))
     rows = session.execute(union_all(*branches)).all()
-    dimensions, orgs = [], []
+    dimensions, orgs, archetypes = [], [], []
+    lists = {"dimension": dimensions, "organisation": orgs, "archetype": archetypes}
     for figure, key, n, f, l_, change in rows:
         row = {"key": key, "companies": n, "first": _round(f, 1), "last": _round(l_, 1),
                "change": _round(change, 1)}
-        (dimensions if figure == "dimension" else orgs).append(row)
+        lists[figure].append(row)
+    archetypes.sort(key=lambda r: (-r["companies"], r["key"]))
     names = _org_names(session, [int(r["key"]) for r in orgs])
     for r in orgs:
         r["name"] = names.get(int(r["key"]), "")
@@ -182,7 +203,8 @@ def dma(session, scope: MonitorScope) -> dict:
     applies = scope.cross_organisation
     return {"companies": suppress(companies, applies=applies),
             "dimensions": suppress_rows(dimensions, applies=applies),
-            "by_organisation": suppress_rows(orgs, applies=applies)}
+            "by_organisation": suppress_rows(orgs, applies=applies),
+            "by_archetype": suppress_rows(archetypes, applies=applies)}
 
 
 def _round(value, digits: int = 2):

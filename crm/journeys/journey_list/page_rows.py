@@ -8,12 +8,13 @@ from datetime import date, datetime, time
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from ..models import (Company, Consent, Intervention, Municipality, Organisation, Province,
-                      Referral, ReferralStep, User)
-from ..models.vocabulary import OPEN_REFERRAL_STATUSES
-from .clock import AMSTERDAM
-from .journey_list import (FAILED, Scope, _consented, visible_interventions,
-                           visible_referrals, visits)
+from ...models import (Company, Consent, Intervention, Municipality, Organisation, Province,
+                       Referral, ReferralStep, User)
+from ...models.vocabulary import OPEN_REFERRAL_STATUSES
+from ..clock import AMSTERDAM
+from .filters import Scope
+from .visibility import FAILED, _consented, visible_interventions, visible_referrals, visits
+
 
 @dataclass
 class Step:
