@@ -13,11 +13,10 @@ the number of pages.
 import argparse
 import gc
 import io
-import os
 import statistics
 import time
 
-from .generate import absolute_sqlite_url, generate
+from .generate import bench_app
 from .search import percentile
 from .timeline import PASSWORD, _bench_company, _users, setup
 
@@ -108,17 +107,9 @@ def main(argv=None) -> None:
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args(argv)
 
-    from flask_migrate import upgrade
-
-    from crm import create_app
-
-    url = absolute_sqlite_url(args.database_url)
-    if args.generate:
-        generate(url, args.companies)
-    os.environ.setdefault("CRM_SECRET_KEY", "benchmark-only-secret-key")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False})
+    app = bench_app(args.database_url,
+                    generate_companies=args.companies if args.generate else None)
     with app.app_context():
-        upgrade()
         setup(args.noise, args.seed)
     measure(app, args.runs, args.warmup)
 

@@ -11,7 +11,6 @@ streaming;
 then times ``crm backup`` to a temporary file.
 """
 import argparse
-import os
 import resource
 import tempfile
 import time
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from .generate import absolute_sqlite_url, generate
+from .generate import bench_app
 
 EMAIL = "exportbench@example.nl"
 
@@ -88,17 +87,9 @@ def main(argv=None) -> None:
     parser.add_argument("--companies", type=int, default=100_000)
     args = parser.parse_args(argv)
 
-    from flask_migrate import upgrade
-
-    from crm import create_app
-
-    url = absolute_sqlite_url(args.database_url)
-    if args.generate:
-        generate(url, args.companies)
-    os.environ.setdefault("CRM_SECRET_KEY", "benchmark-only-secret-key")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False})
+    app = bench_app(args.database_url,
+                    generate_companies=args.companies if args.generate else None)
     with app.app_context():
-        upgrade()
         from crm.extensions import db
         from crm.models import Company
         count = db.session.scalar(sa.select(sa.func.count()).select_from(Company))

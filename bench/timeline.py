@@ -20,7 +20,6 @@ request has them in hand.
 """
 import argparse
 import gc
-import os
 import random
 import statistics
 import time
@@ -28,7 +27,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
-from .generate import absolute_sqlite_url, generate
+from .generate import bench_app
 from .search import percentile
 
 PREFIX = "Tijdlijnbench"
@@ -438,17 +437,9 @@ def main(argv=None) -> None:
     parser.add_argument("--profile", action="store_true", help="print cProfile output too")
     args = parser.parse_args(argv)
 
-    from flask_migrate import upgrade
-
-    from crm import create_app
-
-    url = absolute_sqlite_url(args.database_url)
-    if args.generate:
-        generate(url, args.companies)
-    os.environ.setdefault("CRM_SECRET_KEY", "benchmark-only-secret-key")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False})
+    app = bench_app(args.database_url,
+                    generate_companies=args.companies if args.generate else None)
     with app.app_context():
-        upgrade()
         setup(args.noise, args.seed)
     measure(app, args.runs, args.warmup, not args.no_freeze,
             "cprofile" if args.profile else None)
