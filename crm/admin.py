@@ -195,16 +195,34 @@ class OrganisationView(SecureModelView):
             model.website = "https://" + model.website
 
 
+def _mfa_label(view, context, model, name):
+    """Two-step verification: on or off, and a button to reset it (a lost phone)."""
+    from flask_babel import format_datetime
+    from flask_wtf.csrf import generate_csrf
+    from markupsafe import Markup
+    if model.mfa_enabled_at is None and not model.mfa_seed:
+        return _l("off")
+    state = (_l("on since %(when)s", when=format_datetime(model.mfa_enabled_at, "short"))
+             if model.mfa_enabled_at else _l("being set up"))
+    return Markup(
+        '{state} <form method="post" action="{url}" class="d-inline">'
+        '<input type="hidden" name="csrf_token" value="{token}">'
+        '<button type="submit" class="btn btn-sm btn-outline-danger">{label}</button>'
+        '</form>').format(state=state, url=url_for(".reset_mfa", user_id=model.id),
+                          token=generate_csrf(), label=_l("Reset"))
+
+
 class UserView(SecureModelView):
     column_list = ("email", "name", "organisation", "role", "provinces", "active", "locale",
-                   "last_login_at")
+                   "last_login_at", "mfa_enabled_at")
     column_exclude_list = ("password_hash",)
     column_labels = {"email": _l("E-mail address"), "name": _l("Name"),
                      "organisation": _l("Organisation"), "role": _l("Role"),
                      "provinces": _l("Provinces (coordinators)"), "active": _l("Active"),
                      "locale": _l("Language"), "last_login_at": _l("Last sign-in"),
-                     "new_password": _l("New password")}
-    column_formatters = {"role": _role_label}
+                     "new_password": _l("New password"),
+                     "mfa_enabled_at": _l("Two-step verification")}
+    column_formatters = {"role": _role_label, "mfa_enabled_at": _mfa_label}
     column_choices = {"role": list(ROLE_LABELS.items()), "locale": list(LOCALE_LABELS.items())}
     column_searchable_list = ("email", "name")
     column_filters = ("role", "active")
@@ -240,6 +258,23 @@ class UserView(SecureModelView):
         "active": {"label": _l("Active")},
     }
 
+    @expose("/reset-two-step/<int:user_id>", methods=("POST",))
+    def reset_mfa(self, user_id):
+        """Turn a user's two-step verification off (audited); when their role requires it,
+        they set it up again at their next sign-in."""
+        from flask import flash
+        from flask_babel import gettext
+
+        from .journeys import mfa
+        user = db.session.get(User, user_id)
+        if user is None:
+            abort(404)
+        mfa.reset(db.session, current_user._get_current_object(), user)
+        db.session.commit()
+        flash(gettext("Two-step verification of %(name)s has been reset.", name=user.name),
+              "success")
+        return redirect(url_for(".index_view"))
+
     def on_model_change(self, form, model, is_created):
         model.email = (model.email or "").strip().lower()
         model.name = " ".join((model.name or "").split())
@@ -251,6 +286,11 @@ class UserView(SecureModelView):
             raise ValidationError(_l("A user with this e-mail address already exists."))
         password = form.new_password.data
         if password:
+            from flask_babel import gettext
+            from .journeys.accounts import password_problem
+            problem = password_problem(password)  # also: not on a list of leaked passwords
+            if problem:
+                raise ValidationError(gettext(problem[0], **problem[1]))
             model.password_hash = generate_password_hash(password)
             if not is_created:  # the user's sessions end (crm/security.py:session_revoked)
                 from .models import utcnow

@@ -7,8 +7,8 @@ from .extensions import db, login_manager
 from .models import User
 
 #: Endpoints reachable without signing in.
-PUBLIC_ENDPOINTS = {"auth.login", "auth.set_language", "static", "bootstrap.static",
-                    "health.healthz", "frontdoor.ask", "frontdoor.thanks",
+PUBLIC_ENDPOINTS = {"auth.login", "auth.second_step", "auth.set_language", "static",
+                    "bootstrap.static", "health.healthz", "frontdoor.ask", "frontdoor.thanks",
                     "enquete.answer_page", "enquete.thanks"}
 
 

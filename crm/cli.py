@@ -114,9 +114,9 @@ def create_user(email, org_name, role, provinces, password, name):
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         raise click.ClickException(
             f"The password is too short: use at least {MIN_PASSWORD_LENGTH} characters.")
-    if password is not None and password_problem(password):
-        raise click.ClickException("The password cannot contain control characters and may "
-                                   "be at most 200 characters.")
+    problem = password_problem(password) if password is not None else None
+    if problem:  # control characters, too long, or on a list of leaked passwords
+        raise click.ClickException(problem[0] % problem[1])
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
         raise click.ClickException(f"A user with e-mail address {email} already exists.")
     name = _one_line(name or "") or _name_from_email(email)

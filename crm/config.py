@@ -55,7 +55,26 @@ def from_environment(instance_path: Path) -> dict:
         "REQUEST_LOG": _bool("CRM_REQUEST_LOG", True),
         # Benchmark-only endpoints (bench/load): never on in production.
         "BENCH_ENDPOINTS": _bool("CRM_BENCH_ENDPOINTS"),
+        # Roles that must use two-step verification (TOTP), comma-separated; "" for none.
+        # Unset: admin and coordinator, except in a TESTING app (see mfa_required_roles).
+        "MFA_REQUIRED_ROLES": os.environ.get("CRM_MFA_REQUIRED_ROLES"),
     }
+
+
+#: Roles that must use two-step verification when CRM_MFA_REQUIRED_ROLES is not set.
+DEFAULT_MFA_REQUIRED_ROLES = ("admin", "coordinator")
+
+
+def mfa_required_roles(config) -> frozenset[str]:
+    """The roles that must sign in with a second factor. ``MFA_REQUIRED_ROLES`` may be a
+    comma-separated string or a collection; None (not configured) means admin and coordinator,
+    or none at all in a TESTING app (tests that need it set it themselves)."""
+    value = config.get("MFA_REQUIRED_ROLES")
+    if value is None:
+        return frozenset() if config.get("TESTING") else frozenset(DEFAULT_MFA_REQUIRED_ROLES)
+    if isinstance(value, str):
+        value = value.split(",")
+    return frozenset(r.strip().lower() for r in value if r and r.strip())
 
 
 def _proxies() -> int:

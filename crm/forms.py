@@ -123,3 +123,39 @@ class PasswordForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """An empty form: only the CSRF token, for buttons that change something."""
+
+
+# -- two-step verification (crm/journeys/mfa.py) --------------------------------------------------
+
+def _one_time_code(label):
+    return StringField(label, validators=[DataRequired(), Length(max=20)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                  "pattern": "[0-9 ]*", "maxlength": 20,
+                                  "spellcheck": "false"})
+
+
+class MfaCodeForm(FlaskForm):
+    """The second step of signing in: the code from the authenticator app."""
+    code = _one_time_code(_l("6-digit code"))
+
+
+class MfaRecoveryForm(FlaskForm):
+    """The second step of signing in with a recovery code instead."""
+    recovery_code = StringField(_l("Recovery code"), validators=[DataRequired(), Length(max=40)],
+                                description=_l("for example abcd-efgh-jkmn"),
+                                render_kw={"autocomplete": "off", "autocapitalize": "none",
+                                           "spellcheck": "false"})
+
+
+class MfaEnrolForm(FlaskForm):
+    """Confirming two-step verification with a first code from the app."""
+    code = _one_time_code(_l("6-digit code from your app"))
+
+
+class MfaDisableForm(FlaskForm):
+    """Turning two-step verification off: the password and a current (or recovery) code."""
+    password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)],
+                             render_kw={"autocomplete": "current-password"})
+    code = StringField(_l("Code from your app, or a recovery code"),
+                       validators=[DataRequired(), Length(max=40)],
+                       render_kw={"autocomplete": "one-time-code", "spellcheck": "false"})

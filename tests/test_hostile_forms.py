@@ -286,3 +286,45 @@ def test_import_upload_columns_and_run(world, kind, content, filename, mapping, 
     check(client.get(base + "/check"), row_counts())
     before = row_counts()
     check(client.post(base + "/run", data={} if mode is None else {"mode": mode}), before)
+
+
+# --------------------------------------------------------------------------- two-step verification
+
+@pytest.fixture
+def enrolled(world):
+    """The world's user with two-step verification on."""
+    from crm.journeys import mfa
+    from crm.models import utcnow
+    key = world.client.application.config["SECRET_KEY"]
+    mfa.start_enrolment(db.session, world.user, key)
+    mfa.confirm_enrolment(db.session, world.user, mfa.code_at(world.user, key, utcnow()), key)
+    db.session.commit()
+    return world
+
+
+@SETTINGS
+@given(data=form_data(["mfa-code"]))
+def test_two_step_enrolment(world, data):
+    before = row_counts()
+    check(world.client.post("/account/two-step", data=data), before)
+
+
+@SETTINGS
+@given(off=form_data(["off-password", "off-code"]), codes=form_data(["rc-x"]))
+def test_two_step_off_and_new_recovery_codes(enrolled, off, codes):
+    before = row_counts()
+    check(enrolled.client.post("/account/two-step/off", data=off), before)
+    before = row_counts()
+    check(enrolled.client.post("/account/two-step/recovery-codes", data=codes), before)
+
+
+@SETTINGS
+@given(data=form_data(["mfa-code", "rc-recovery_code"]))
+def test_sign_in_second_step(enrolled, data):
+    import time
+    client = enrolled.client.application.test_client()
+    with client.session_transaction() as session:
+        session["mfa_pending"] = {"user": enrolled.user.id, "until": time.time() + 300,
+                                  "next": "/"}
+    before = row_counts()
+    check(client.post("/login/code", data=data), before)

@@ -299,12 +299,11 @@ def test_slow_substring_search_gives_up(app, make_company, monkeypatch):
     make_company(name="Bedrijf Langzaam")
     if db.engine.dialect.name == "postgresql":
         # Make the candidate query slow: pg_sleep in a condition PostgreSQL must evaluate.
-        original = search_module._substring_candidates
+        original = search_module.substring_statement
 
-        def slow(session, key, limit):
-            return original(session, key, limit).where(
-                sa.text("(SELECT true FROM pg_sleep(0.05))"))
-        monkeypatch.setattr(search_module, "_substring_candidates", slow)
+        def slow(shape):
+            return original(shape).where(sa.text("(SELECT true FROM pg_sleep(0.05))"))
+        monkeypatch.setattr(search_module, "substring_statement", slow)
         result = search("langzaam")
         assert names(result) == ["Langzaam Bedrijf"] and result.capped
         db.session.execute(sa.text("SELECT 1"))  # the transaction is still usable

@@ -20,7 +20,8 @@ RECORD_TYPES = ("company", "contact", "intervention", "event", "referral", "cons
 ACTIONS = ("create", "update", "delete", "accept", "reject", "start", "hold", "complete",
            "fail", "cancel", "withdraw", "link", "spam", "merge", "unmerge", "revoke",
            "sign-in", "sign-in-failed", "sign-in-blocked", "sign-out", "token-use", "export",
-           "access-report", "erase", "retention")
+           "access-report", "erase", "retention", "mfa-setup-started", "mfa-enabled",
+           "mfa-verified", "mfa-failed", "mfa-codes-renewed", "mfa-disabled", "mfa-reset")
 
 
 @dataclass

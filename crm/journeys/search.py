@@ -20,13 +20,13 @@ import time
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import (Integer, Select, String, and_, cast, column, func, literal, null,
-                        select, text, tuple_, union_all)
+from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, joinedload
 
 from ..models import Company, Municipality
 from ..reference import normalise
+from .search_statements import Shape, substring_statement, union_statement
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ SUBSTRING_CANDIDATES_FILTERED = 500
 FTS5_PHRASE_MAX = 8
 FTS5_MAX_TRIGRAMS = 6
 #: PostgreSQL: the substring candidate query gives up after this long (0: never).
-SUBSTRING_TIMEOUT_MS = 15
+SUBSTRING_TIMEOUT_MS = 10
 #: Browsing without a query pages through at most this many companies.
 BROWSE_LIMIT = 10_000
 #: At most this many municipalities count as "the place" a query names.
@@ -116,13 +116,6 @@ def prefix_upper_bound(prefix: str) -> str | None:
     return None
 
 
-def _starts_with(column, prefix: str):
-    """``column`` starts with ``prefix``, as an index range (byte order on both backends)."""
-    upper = prefix_upper_bound(prefix)
-    condition = column >= prefix
-    return and_(condition, column < upper) if upper is not None else condition
-
-
 class _Filters:
     """The SBI section, size class and province filters."""
 
@@ -188,51 +181,24 @@ def fts5_trigram_query(key: str) -> str:
     return " AND ".join(fts5_phrase(key[i:i + 3]) for i in dict.fromkeys(starts))
 
 
-def _substring_candidates(session, key: str, limit: int) -> Select:
-    """The first ``limit`` companies (in index order, not ranked) that may contain ``key``,
-    with a column saying whether they do."""
-    c = _companies.c
-    if session.get_bind().dialect.name == "sqlite":
-        matched = (text("SELECT rowid FROM company_fts WHERE company_fts MATCH :query "
-                        "LIMIT :n")
-                   .bindparams(query=fts5_trigram_query(key), n=limit)
-                   .columns(column("rowid", Integer)))
-        condition = c.id.in_(matched)
-        contains = func.instr(c.search_text, key) > 0
-    else:
-        # The GIN trigram index answers the LIKE; the LIMIT stops fetching rows after that.
-        condition = c.search_text.like(f"%{like_escape(key)}%", escape="\\")
-        contains = literal(True)
-    return (select(c.id, c.sort_name, c.sbi_section, c.size_class, c.province_id,
-                   contains.label("contains"))
-            .where(condition).limit(limit))
-
-
-def _substring_member(session, key: str, filters: _Filters, limit: int) -> Select:
-    """Tier 4 as a union member: every candidate, with whether it contains ``key`` and
-    passes the filters."""
-    candidates = _substring_candidates(session, key, limit).subquery()
-    accepted = and_(candidates.c.contains, *filters.all(candidates.c))
-    return select(literal(4).label("tier"), candidates.c.id,
-                  candidates.c.sort_name.label("key"), accepted.label("hit"))
-
-
-def _substring_rows(session, key: str, filters: _Filters, limit: int):
+def _substring_rows(session, shape: Shape, params: dict):
     """PostgreSQL: tier 4 on its own, under a timeout; None when it ran out of time.
 
     A trigram index scan must build its whole bitmap before the LIMIT counts, and a
     fragment of very common trigrams ("n van de") can take tens of milliseconds, so the
     statement runs under ``statement_timeout`` inside a savepoint (SQLite's FTS5 query stops
-    at its LIMIT and needs no guard).
+    at its LIMIT and needs no guard). A fragment that runs out of time matches thousands of
+    companies (7,000–20,000 of a million), of which only ``substring_limit`` would have been
+    looked at anyway: the result says it is capped and asks for a narrower search.
     """
-    statement = _substring_member(session, key, filters, limit)
-    if not SUBSTRING_TIMEOUT_MS:
-        return session.execute(statement).all()
+    statement = substring_statement(shape)
     connection = session.connection()
+    if not SUBSTRING_TIMEOUT_MS:
+        return connection.execute(statement, params).all()
     connection.exec_driver_sql(
         f"SAVEPOINT company_search; SET LOCAL statement_timeout = {int(SUBSTRING_TIMEOUT_MS)}")
     try:
-        rows = connection.execute(statement).all()
+        rows = connection.execute(statement, params).all()
     except OperationalError as error:
         if getattr(error.orig, "sqlstate", None) != "57014":  # query_canceled
             raise
@@ -251,78 +217,49 @@ def _substring_rows(session, key: str, filters: _Filters, limit: int):
     return rows
 
 
-def _range_members(tier: int, where: list, key, conditions_on) -> list:
-    """Union members for one tier read from an index range in ``key`` order.
-
-    ``conditions_on`` turns a column collection into the filter conditions. Without filters
-    the range itself is limited to TIER_LIMIT rows. With them only the first SCAN_LIMIT rows
-    of the range are examined, so a filter that matches few rows cannot make the database
-    walk hundreds of thousands of rows; a second member (tier + 10) counts how many rows the
-    scan examined, to tell whether it stopped at its bound.
-    """
-    c = _companies.c
-    if not conditions_on(c):
-        ranged = (select(c.id, key.label("key")).where(*where).order_by(key)
-                  .limit(TIER_LIMIT).subquery())
-        return [select(literal(tier).label("tier"), ranged.c.id, ranged.c.key,
-                       literal(True).label("hit"))]
-    inner = (select(c.id, key.label("key"), c.sbi_section, c.size_class, c.province_id)
-             .where(*where).order_by(key).limit(SCAN_LIMIT).subquery())
-    outer = (select(inner.c.id, inner.c.key).where(*conditions_on(inner.c))
-             .order_by(inner.c.key).limit(TIER_LIMIT).subquery())
-    scanned = select(c.id).where(*where).order_by(key).limit(SCAN_LIMIT + 1).subquery()
-    return [select(literal(tier).label("tier"), outer.c.id, outer.c.key,
-                   literal(True).label("hit")),
-            select(literal(tier + 10).label("tier"), func.count().label("id"),
-                   cast(null(), String).label("key"), literal(True).label("hit"))
-            .select_from(scanned)]
-
-
 def _ranked_ids(session, q: str, filters: _Filters):
     """All candidate ids in relevance order without duplicates, and whether a bound was hit.
 
     The tiers go to the database as one UNION ALL (on PostgreSQL the substring tier runs
     apart, under a timeout): each member is ordered and limited on its own index, and the
-    rows come back tagged with their tier and sort key, to be ranked here.
+    rows come back tagged with their tier and sort key, to be ranked here. The statements
+    come ready-built per shape (:mod:`.search_statements`); only the parameters are new.
     """
-    c = _companies.c
     key = normalise(q)[:MAX_QUERY]
     digits = kvk_digits(q)
-    members: list[Select] = []
-    if digits and len(digits) == 8:
-        members.append(select(literal(1).label("tier"), c.id, c.kvk.label("key"),
-                              literal(True).label("hit"))
-                       .where(c.kvk == digits, *filters.all(c)))
-    elif digits:
-        members += _range_members(2, [_starts_with(c.kvk, digits)], c.kvk, filters.all)
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    prefix_where = [_starts_with(c.sort_name, key)]
-    if filters.province_id is not None:
-        prefix_where.append(c.province_id == filters.province_id)  # (province_id, sort_name)
-        if postgresql:
-            # The lower bound as a row comparison, which only the (province_id, sort_name)
-            # index can answer: with plain bounds the planner (which underestimates a prefix
-            # range) may walk the sort_name index over the whole country instead, filtering
-            # on province (thousands of heap rows for a common word).
-            prefix_where[0] = (tuple_(c.province_id, c.sort_name)
-                               >= tuple_(literal(filters.province_id), literal(key)))
-            upper = prefix_upper_bound(key)
-            if upper is not None:
-                prefix_where.append(c.sort_name < upper)
-    members += _range_members(3, prefix_where, c.sort_name, filters.other_than_province)
-    substring_limit = SUBSTRING_CANDIDATES_FILTERED if filters else SUBSTRING_CANDIDATES
+    dialect = session.get_bind().dialect.name
+    postgresql = dialect == "postgresql"
     substring = substring_searchable(key)
-    if substring and not postgresql:
-        members.append(_substring_member(session, key, filters, substring_limit))
-    for municipality_id in matching_municipalities(session, key, filters.province_id):
-        # Each read in order from the (municipality_id, sort_name) index.
-        members += _range_members(5, [c.municipality_id == municipality_id], c.sort_name,
-                                  filters.other_than_province)
+    places = matching_municipalities(session, key, filters.province_id)
+    name_upper = prefix_upper_bound(key)
+    substring_limit = SUBSTRING_CANDIDATES_FILTERED if filters else SUBSTRING_CANDIDATES
+    shape = Shape(dialect=dialect,
+                  kvk=None if not digits else "exact" if len(digits) == 8 else "prefix",
+                  name_bounded=name_upper is not None,
+                  section=filters.sbi_section is not None,
+                  size=filters.size_class is not None,
+                  province=filters.province_id is not None,
+                  substring=substring and not postgresql, places=len(places))
+    params = {"name": key, "name_upper": name_upper, "section": filters.sbi_section,
+              "size": filters.size_class, "province": filters.province_id,
+              "tier_limit": TIER_LIMIT, "scan_limit": SCAN_LIMIT, "scan_limit_1": SCAN_LIMIT + 1,
+              "substring_limit": substring_limit}
+    if digits:
+        params["kvk"] = digits
+        params["kvk_upper"] = prefix_upper_bound(digits)
+    for i, municipality_id in enumerate(places):
+        params[f"place_{i}"] = municipality_id
+    if substring:
+        if postgresql:
+            params["like"] = f"%{like_escape(key)}%"
+        else:
+            params["fts_query"] = fts5_trigram_query(key)
+            params["contains"] = key
 
-    rows = session.execute(union_all(*members)).all()
+    rows = session.connection().execute(union_statement(shape), params).all()
     capped = False
     if substring and postgresql:
-        substring_rows = _substring_rows(session, key, filters, substring_limit)
+        substring_rows = _substring_rows(session, shape, params)
         if substring_rows is None:
             capped = True  # ran out of time: the other tiers still answer
         else:

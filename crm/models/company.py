@@ -2,8 +2,8 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import (Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, func,
-                        false)
+from sqlalchemy import (Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint, false, func)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, SortKey, UTCDateTime, utcnow
@@ -54,6 +54,10 @@ def _digits(column: str, n: int) -> str:
     return f"length({column}) = {n} AND ltrim({column}, '0123456789') = ''"
 
 
+#: The columns company search reads next to the index key (PostgreSQL INCLUDE).
+SEARCH_INCLUDE = ["id", "sbi_section", "size_class", "province_id"]
+
+
 class Company(Base):
     __tablename__ = "companies"
     __table_args__ = (
@@ -67,9 +71,15 @@ class Company(Base):
         CheckConstraint(_in("digital_maturity", Maturity), name="maturity_known"),
         CheckConstraint("length(trim(name)) > 0", name="name_not_blank"),
         CheckConstraint("version > 0", name="version_positive"),
-        # Browsing and filtering without a search term: by province, ordered by name.
-        Index("ix_companies_province_sort", "province_id", "sort_name"),
-        Index("ix_companies_municipality_sort", "municipality_id", "sort_name"),
+        # Name-ordered ranges: browsing and name prefixes (per province), places (per
+        # municipality). On PostgreSQL they carry what search filters on (migration 0019), so a
+        # range is read from the index alone; SQLite's indexes end in the rowid (= id) anyway.
+        Index("ix_companies_sort_name", "sort_name", postgresql_include=SEARCH_INCLUDE),
+        Index("ix_companies_province_sort", "province_id", "sort_name",
+              postgresql_include=SEARCH_INCLUDE),
+        Index("ix_companies_municipality_sort", "municipality_id", "sort_name",
+              postgresql_include=SEARCH_INCLUDE),
+        UniqueConstraint("kvk", name="uq_companies_kvk", postgresql_include=SEARCH_INCLUDE),
         # The monitor: a province's companies in id order with the attributes its figures are
         # broken down by, read from the index alone (migration 0016).
         Index("ix_companies_monitor", "province_id", "id", "sbi_section", "size_class",
@@ -79,7 +89,7 @@ class Company(Base):
     #: Surrogate key (the KVK number can be missing or corrected; references use this).
     id: Mapped[int] = mapped_column(primary_key=True)
     #: KVK number: exactly 8 digits, leading zeros kept; unique.
-    kvk: Mapped[str | None] = mapped_column(String(8), unique=True)
+    kvk: Mapped[str | None] = mapped_column(String(8))
     #: Vestigingsnummer of the main establishment: 12 digits.
     establishment_number: Mapped[str | None] = mapped_column(String(12))
     #: Registered name.
@@ -87,7 +97,7 @@ class Company(Base):
     #: Trade names (handelsnamen), one per line.
     trade_names: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: Lower-cased, accent-free name: the key for ordered prefix search.
-    sort_name: Mapped[str] = mapped_column(SortKey, index=True)
+    sort_name: Mapped[str] = mapped_column(SortKey)
     #: Lower-cased, accent-free name, trade names and KVK number: what substring search matches.
     search_text: Mapped[str] = mapped_column(Text)
     #: SBI 2008 activity code (2 to 5 digits).

@@ -2,8 +2,8 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import (Boolean, CheckConstraint, Column, ForeignKey, Index, String, Table, func,
-                        true)
+from sqlalchemy import (Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table,
+                        func, true)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
@@ -61,6 +61,14 @@ class User(Base):
     #: Sessions signed in before this moment are no longer valid (set on signing out and on a
     #: password change: the session cookie is stateless, so this is how it is revoked).
     sessions_valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Random value from which the user's TOTP secret is derived (HKDF with the app's
+    #: SECRET_KEY, crm/journeys/mfa.py); the secret itself is never stored. Set when enrolment
+    #: starts, cleared when two-step verification is turned off or reset.
+    mfa_seed: Mapped[str | None] = mapped_column(String(64))
+    #: When two-step verification was confirmed with a first code; None: not enabled.
+    mfa_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The last TOTP time step (Unix time // 30) accepted, so the same code is refused again.
+    mfa_last_step: Mapped[int | None] = mapped_column(Integer)
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
     #: Provinces a coordinator coordinates.
@@ -80,6 +88,10 @@ class User(Base):
 
     def get_id(self) -> str:
         return str(self.id)
+
+    @property
+    def mfa_enabled(self) -> bool:
+        return self.mfa_enabled_at is not None
 
     @property
     def is_admin(self) -> bool:
@@ -108,3 +120,18 @@ class LoginAttempt(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: Whether the attempt succeeded.
     success: Mapped[bool] = mapped_column(Boolean)
+
+
+class MfaRecoveryCode(Base):
+    """One-time recovery codes for signing in without the authenticator app (10 per user)."""
+
+    __tablename__ = "mfa_recovery_codes"
+
+    #: Surrogate key.
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Whose code it is.
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: ``salt$sha256(salt + code)`` of the normalised code; never the code.
+    code_hash: Mapped[str] = mapped_column(String(100))
+    #: When it was used to sign in (a code works once); None: still unused.
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -53,6 +53,13 @@ ACTION_LABELS = {
     "access-report": _l("access report made"), "erase": _l("erased (AVG)"),
     "retention": _l("anonymised (retention period)"), "merge": _l("merged"),
     "unmerge": _l("merge undone"),
+    "mfa-setup-started": _l("two-step verification set-up started"),
+    "mfa-enabled": _l("two-step verification turned on"),
+    "mfa-verified": _l("signed in with a second step"),
+    "mfa-failed": _l("wrong verification code"),
+    "mfa-codes-renewed": _l("new recovery codes made"),
+    "mfa-disabled": _l("two-step verification turned off"),
+    "mfa-reset": _l("two-step verification reset by an administrator"),
 }
 RECORD_LABELS = {
     "company": _l("Company"), "contact": _l("Contact person"),
