@@ -291,7 +291,7 @@ def dma_timeline_items(session, company_id: int, own_organisation_id: int,
                        consent: bool) -> list:
     """Timeline entries for DMA results (the organisation's own, others' under consent)."""
     from .timeline import TimelineItem
-    rows = session.execute(_timeline_statement(consent),
+    rows = session.connection().execute(_timeline_statement(consent),
                            {"company_id": company_id, "own": own_organisation_id})
     return [TimelineItem("dma", on, org_id, org_name, aid, kind=source,
                          scores=[*zip(DMA_DIMENSION_NAMES, values), ("average", average)])

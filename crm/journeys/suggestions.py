@@ -286,11 +286,30 @@ class _Candidate:
     description: str | None = None
 
 
-def _fit(row, company: Company, region_ids) -> _Candidate | None:
+@dataclass(slots=True, frozen=True)
+class _Target:
+    """The company's values the candidates are fitted against, read from the ORM object once
+    (an instrumented attribute read costs more than the comparison it feeds)."""
+    province_id: int | None
+    sbi_section: str | None
+    size_class: str | None
+    phase: str | None
+    maturity: str | None
+
+    @classmethod
+    def of(cls, company: Company) -> "_Target":
+        maturity = company.digital_maturity
+        return cls(company.province_id, company.sbi_section, company.size_class, company.phase,
+                   maturity if maturity in ("laag", "middel", "hoog") else None)
+
+
+def _fit(oid: int, organisation_id: int, archetype: str, profile: str | None, target: _Target,
+         region_ids, name: str | None = None, description: str | None = None
+         ) -> _Candidate | None:
     """The candidate, or None when its place or explicit target group excludes the company."""
     dims: dict[str, list[str]] = {}
     tag_pairs, provinces, regions = [], [], []
-    for token in (row.profile or "").split():
+    for token in (profile or "").split():
         d, _, v = token.partition(":")
         if d == "province":
             provinces.append(int(v))
@@ -300,21 +319,22 @@ def _fit(row, company: Company, region_ids) -> _Candidate | None:
             dims.setdefault(d, []).append(v)
             tag_pairs.append(token)
     national = not provinces and not regions
-    in_province = company.province_id is not None and company.province_id in provinces
+    province_id = target.province_id
+    in_province = province_id is not None and province_id in provinces
     matching = [r for r in regions if r in region_ids]
     in_region = min(matching) if matching else None
-    if company.province_id and not (in_region is not None or in_province or national):
+    if province_id and not (in_region is not None or in_province or national):
         return None
-    for dimension, value in (("sector", company.sbi_section), ("size", company.size_class),
-                             ("phase", company.phase)):
+    for dimension, value in (("sector", target.sbi_section), ("size", target.size_class),
+                             ("phase", target.phase)):
         if value and dimension in dims and value not in dims[dimension]:
             return None
-    if company.digital_maturity in ("laag", "middel", "hoog") and "maturity" in dims:
-        if not {company.digital_maturity, "ongespecificeerd"} & set(dims["maturity"]):
+    if target.maturity and "maturity" in dims:
+        levels = dims["maturity"]
+        if target.maturity not in levels and "ongespecificeerd" not in levels:
             return None
-    return _Candidate(row.id, row.organisation_id, row.archetype, dims, tag_pairs, in_region,
-                      in_province, national, getattr(row, "name", None),
-                      getattr(row, "description", None))
+    return _Candidate(oid, organisation_id, archetype, dims, tag_pairs, in_region,
+                      in_province, national, name, description)
 
 
 def suggest_next_doors(company: Company, *, viewer: User, question: str | None = None,
@@ -340,21 +360,25 @@ def suggest_next_doors(company: Company, *, viewer: User, question: str | None =
         .join(region_municipalities, region_municipalities.c.region_id == Region.id)
         .where(region_municipalities.c.municipality_id == company.municipality_id)).all()
     ) if company.municipality_id else {}
-    for result in session.execute(candidates_statement(session, company, viewer, on, with_text,
-                                                       tuple(sorted(regions)))):
-        if (result.id in context.done_offerings
-                or (result.organisation_id, result.archetype) in context.done_kinds):
+    target = _Target.of(company)
+    size_class, sbi_section, phase = target.size_class, target.sbi_section, target.phase
+    maturity = company.digital_maturity
+    done_offerings, done_kinds = context.done_offerings, context.done_kinds
+    for oid, organisation_id, archetype, profile, *text in session.connection().execute(
+            candidates_statement(session, company, viewer, on, with_text,
+                                 tuple(sorted(regions)))).all():
+        if oid in done_offerings or (organisation_id, archetype) in done_kinds:
             continue
-        row = _fit(result, company, regions)
+        row = _fit(oid, organisation_id, archetype, profile, target, regions, *text)
         if row is None:
             continue
         oid, archetype, tag_pairs, dims = row.id, row.archetype, row.tag_pairs, row.dims
         score = 0.0
         reasons: list[Reason] = []
         # target group, in the order the line reads: size, place, sector, phase, maturity
-        if company.size_class and company.size_class in dims.get("size", ()):
+        if size_class and size_class in dims.get("size", ()):
             score += W_SIZE
-            reasons.append((_SIZE_REASON.get(company.size_class, company.size_class), {}))
+            reasons.append((_SIZE_REASON.get(size_class, size_class), {}))
         if row.in_region is not None:
             score += W_REGION
             reasons.append((N_("%(place)s"), {"place": regions[row.in_region]}))
@@ -364,15 +388,15 @@ def suggest_next_doors(company: Company, *, viewer: User, question: str | None =
         elif row.national:
             score += W_NATIONAL
             reasons.append((N_("national"), {}))
-        if company.sbi_section and company.sbi_section in dims.get("sector", ()):
+        if sbi_section and sbi_section in dims.get("sector", ()):
             score += W_SECTOR
-            reasons.append((N_("sector %(letter)s"), {"letter": company.sbi_section}))
-        if company.phase and company.phase in dims.get("phase", ()):
+            reasons.append((N_("sector %(letter)s"), {"letter": sbi_section}))
+        if phase and phase in dims.get("phase", ()):
             score += W_PHASE
-            reasons.append((_PHASE_REASON.get(company.phase, company.phase), {}))
-        if company.digital_maturity in dims.get("maturity", ()):
+            reasons.append((_PHASE_REASON.get(phase, phase), {}))
+        if maturity in dims.get("maturity", ()):
             score += W_MATURITY
-            reasons.append((_MATURITY_REASON[company.digital_maturity], {}))
+            reasons.append((_MATURITY_REASON[maturity], {}))
         # the company's open bottlenecks and topics
         if bottlenecks:
             for slug in dims.get("bottleneck", ()):

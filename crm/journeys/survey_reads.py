@@ -98,13 +98,14 @@ def survey_timeline_items(session: Session, company_id: int, own_organisation_id
     params = {"company_id": company_id, "own": own_organisation_id}
     responses, unanswered = _timeline_statements(consent)
     items = []
-    for rid, at, org_id, org_name, archetype, comment, *values in session.execute(
-            responses, params):
+    run = session.connection().execute
+    for rid, at, org_id, org_name, archetype, comment, *values in run(
+            responses, params).all():
         items.append(TimelineItem(
             "survey", at, org_id, org_name, rid, kind=archetype, summary=comment or "",
             answers=list(zip(SURVEY_QUESTION_KEYS, values))))
     now = utcnow()
-    for iid, at, expires, org_id, org_name, actor in session.execute(unanswered, params):
+    for iid, at, expires, org_id, org_name, actor in run(unanswered, params).all():
         items.append(TimelineItem("survey-sent", at, org_id, org_name, iid,
                                   kind="expired" if expires <= now else "open", actor=actor))
     return items
