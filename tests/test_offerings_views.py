@@ -183,3 +183,22 @@ def test_pages_need_login(client):
     for url in ["/offerings", "/offerings/coverage", "/offerings/network", "/offerings/new"]:
         response = client.get(url)
         assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_map_pages_through_the_offerings_with_one_total(client, make_user, monkeypatch):
+    """The map counts every match and pages through them; past the last page it still says
+    how many there are."""
+    from crm.views import offerings as offering_views
+    monkeypatch.setattr(offering_views, "PER_PAGE", 2)
+    user = make_user()
+    for name in ("Aanbod A", "Aanbod B", "Aanbod C"):
+        make(user, name=name)
+    login(client, user)
+    first = client.get("/offerings?archetype=advisering").get_data(as_text=True)
+    assert "3 aanbiedingen gevonden" in first
+    assert "Aanbod A" in first and "Aanbod B" in first and "Aanbod C" not in first
+    assert 'rel="next"' in first
+    second = client.get("/offerings?archetype=advisering&page=2").get_data(as_text=True)
+    assert "Aanbod C" in second and "Aanbod A" not in second and 'rel="next"' not in second
+    beyond = client.get("/offerings?archetype=advisering&page=9").get_data(as_text=True)
+    assert "3 aanbiedingen gevonden" in beyond and "Aanbod A" not in beyond

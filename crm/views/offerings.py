@@ -258,11 +258,7 @@ def _filters(options) -> tuple[dict, dict]:
 def index():
     options = _options()
     query, keep = _filters(options)
-    stmt = offerings_matching(query).options(joinedload(Offering.organisation),
-                                             selectinload(Offering.provinces),
-                                             selectinload(Offering.regions))
-    page = db.paginate(stmt, page=int_arg("page", maximum=1000), per_page=PER_PAGE,
-                       error_out=False)
+    page = _page_with_total(offerings_matching(query), int_arg("page", maximum=1000))
     tags = tags_by_offering(db.session, [o.id for o in page.items])
     return render_template("offerings/index.html", page=page, tags=tags, args=keep,
                            options=options, tag_choices={k: c() for k, c in TAG_CHOICES.items()},
@@ -272,6 +268,25 @@ def index():
                                     "sector": [(letter, f"{letter} – {name}")
                                                for letter, name in options["sections"]]},
                            may_create=may(current_user, CREATE, Offering))
+
+
+def _page_with_total(stmt, number: int) -> SimpleNamespace:
+    """One page of offerings with the number of all matches, from one query: the filters
+    (string tests on every offering's profile) run once, where a page plus a separate count
+    ran them twice."""
+    total = func.count().over().label("total")
+    rows = db.session.execute(
+        stmt.add_columns(total).options(joinedload(Offering.organisation),
+                                        selectinload(Offering.provinces),
+                                        selectinload(Offering.regions))
+        .limit(PER_PAGE).offset((number - 1) * PER_PAGE)).all()
+    if rows:
+        count = rows[0].total
+    else:  # past the last page: still say how many there are
+        count = db.session.scalar(select(func.count()).select_from(
+            stmt.order_by(None).subquery()))
+    return SimpleNamespace(items=[row[0] for row in rows], total=count, page=number,
+                           has_next=(number - 1) * PER_PAGE + len(rows) < count)
 
 
 @bp.route("/offerings/coverage")
