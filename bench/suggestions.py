@@ -320,6 +320,17 @@ def measure(app, companies: list[int], runs: int, warmup: int) -> None:
         one(cid, QUESTIONS[i % len(QUESTIONS)], record=asked)
     _line("suggest_next_doors (no question)", plain, 20)
     _line("suggest_next_doors (with a question)", asked, 20)
+    # The catalogue in memory is read again after any change to the offerings: what that
+    # first suggestion after a change costs (reading and indexing the catalogue).
+    from crm.journeys import suggestion_catalogue
+    cold = []
+    for i in range(10):
+        suggestion_catalogue._cache.clear()
+        db.session.remove()
+        started = time.perf_counter()
+        suggestion_catalogue.catalogue(db.session)
+        cold.append((time.perf_counter() - started) * 1000)
+    _line("  catalogue read after a change (once per process)", cold)
     print(f"  suggestions per company: min {min(counts)}, median "
           f"{statistics.median(counts)}", flush=True)
     example = one(companies[0], QUESTIONS[0])

@@ -2,7 +2,7 @@
 from pathlib import Path
 
 from flask import g, has_request_context, session
-from flask_babel import get_locale, get_translations
+from flask_babel import Domain, get_locale
 from flask_login import current_user
 
 from .extensions import babel
@@ -37,38 +37,45 @@ def _compile_catalogues() -> None:
             tmp.replace(mo)
 
 
-def _translations():
-    """The catalogue of the current locale, looked up once per request and locale.
+class _RequestCachedDomain(Domain):
+    """Flask-Babel's message domain, with the catalogue looked up once per request and locale.
 
-    Flask-Babel finds it anew for every string a template translates (the locale turned into
-    its name, two context look-ups), which on a page with a few hundred labels costs a few
-    milliseconds. The catalogue is kept on ``g`` next to the locale it belongs to, so a
+    Flask-Babel finds the catalogue anew for every string it translates (the locale turned
+    into its name, several context look-ups), which on a page with a few hundred labels costs
+    milliseconds. Here it is kept on ``g`` next to the locale object it belongs to, so a
     ``force_locale`` (mail in the recipient's language) or a ``refresh`` still takes effect.
     """
-    if not g:
-        return get_translations()
-    babel_ctx = g.get("_flask_babel")
-    locale = getattr(babel_ctx, "babel_locale", None)
-    memo = g.get("_crm_translations")
-    if memo is not None and locale is not None and memo[0] is locale:
-        return memo[1]
-    translations = get_translations()
-    locale = getattr(g.get("_flask_babel"), "babel_locale", None)
-    if locale is not None:
-        g._crm_translations = (locale, translations)
-    return translations
+
+    def get_translations(self):
+        if not g:
+            return super().get_translations()
+        locale = getattr(g.get("_flask_babel"), "babel_locale", None)
+        memo = g.get("_crm_translations")
+        if memo is not None and locale is not None and memo[0] is locale:
+            return memo[1]
+        translations = super().get_translations()
+        locale = getattr(g.get("_flask_babel"), "babel_locale", None)
+        if locale is not None:
+            g._crm_translations = (locale, translations)
+        return translations
+
+
+_DOMAIN = _RequestCachedDomain()
 
 
 def init_app(app) -> None:
     _compile_catalogues()
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(TRANSLATIONS))
+    # Python's gettext/lazy_gettext and the templates' _() all go through this domain.
+    babel.__dict__["domain_instance"] = _DOMAIN
+    translations = _DOMAIN.get_translations
     app.jinja_env.install_gettext_callables(
-        gettext=lambda s: _translations().ugettext(s),
-        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
         newstyle=True,
-        pgettext=lambda c, s: _translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n))
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n))
 
     @app.context_processor
     def locale_context():

@@ -48,12 +48,13 @@ lower-cased and accent-free, on a crude stem (a plural ``-s``/``-en`` dropped, c
 letters), ignoring common Dutch and English stop words. Scores are rounded to 2 decimals before
 ordering; ties go to the lower offering id.
 
-Speed: the company context takes three small queries (visible interventions with their tags,
-the visible referrals to offerings, the regions of the company's municipality) and the
-candidates one, whose ``WHERE`` applies the place and
-target-group rules and whose select list aggregates each candidate's tags into one string;
-scoring is plain Python over those rows, and only the best ``limit`` offerings are loaded as
-objects (one more query). See ``bench/suggestions.py`` (≤ 20 ms p50 at 5,000 offerings).
+Speed: the company context takes three small queries (visible interventions with their
+tags, the visible referrals to offerings, the regions of the company's municipality); the
+offerings come from the in-memory catalogue (:mod:`.suggestion_catalogue`: parsed profiles
+indexed by province and region, checked against a token that database triggers renew on every
+change), so only the offerings whose area takes in the company are looked at; scoring is plain
+Python, and only the best ``limit`` offerings are loaded as objects (one more query). See
+``bench/suggestions.py`` (≤ 20 ms p50 at 5,000 offerings).
 """
 from __future__ import annotations
 
@@ -61,17 +62,17 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import exists, func, literal, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, object_session
 
-from ..models import Company, Intervention, Offering, Organisation, Referral, Region, User
+from ..models import Company, Intervention, Offering, Referral, Region, User
 from ..models.intervention import intervention_bottlenecks, intervention_topics
-from ..models.offering import OfferingTag
 from ..models.reference import region_municipalities
 from ..models.vocabulary import ARCHETYPES, OPEN_REFERRAL_STATUSES, TOPICS
 from ..policy import _active, intervention_filter, referral_route_filter
 from ..reference import normalise
 from .clock import today
+from .suggestion_catalogue import Entry, catalogue
 from .errors import N_
 
 # --- weights (keep in step with the module docstring and the README) --------------------------
@@ -159,21 +160,14 @@ def _stem(word: str) -> str:
     return word[:6]
 
 
-#: Offering id → (hash of its text, its keyword stems): descriptions are tokenised once.
-_TOKEN_CACHE: dict[int, tuple[int, frozenset]] = {}
-_TOKEN_CACHE_MAX = 50_000
-
-
-def _offering_keywords(offering_id: int, text: str) -> frozenset:
-    key = hash(text)
-    hit = _TOKEN_CACHE.get(offering_id)
-    if hit is not None and hit[0] == key:
-        return hit[1]
-    stems = frozenset(keywords(text))  # the stems (the keys)
-    if len(_TOKEN_CACHE) >= _TOKEN_CACHE_MAX:
-        _TOKEN_CACHE.clear()
-    _TOKEN_CACHE[offering_id] = (key, stems)
-    return stems
+def _entry_keywords(entry) -> frozenset:
+    """The keyword stems of an offering's name, description, archetype and tags (found once
+    per catalogue read)."""
+    if entry.stems is None:
+        text = " ".join([entry.name, entry.description, entry.archetype,
+                         " ".join(v.replace("-", " ") for v in entry.tag_pairs)])
+        entry.stems = frozenset(keywords(text))
+    return entry.stems
 
 
 def _joined(session: Session, column):
@@ -228,64 +222,6 @@ def _company_context(session: Session, company: Company, viewer: User, on: date)
     return _Context(bottlenecks, topics, done_offerings, done_kinds)
 
 
-def _has_dimension(dimension: str):
-    return exists().where(OfferingTag.offering_id == Offering.id,
-                          OfferingTag.dimension == dimension)
-
-
-def candidates_statement(session: Session, company: Company, viewer: User, on: date,
-                         with_text: bool, region_ids=()):
-    """One row per offering that may be suggested, with its profile (``dimension:value``
-    tokens, provinces and regions); place and target group are applied in Python
-    (:func:`_fit`), so the query is a plain scan without a subquery per offering."""
-    columns = [Offering.id, Offering.organisation_id, Offering.archetype, Offering.profile]
-    if with_text:
-        columns += [Offering.name, Offering.description]
-    conditions = [
-        Offering.active.is_(True), Offering.takes_referrals.is_(True),
-        or_(Offering.ends_on.is_(None), Offering.ends_on >= on),
-        Organisation.active.is_(True),
-    ]
-    if viewer.organisation_id is not None:
-        conditions.append(Offering.organisation_id != viewer.organisation_id)
-    # Cheap string tests on the profile narrow the rows before Python looks at them.
-    padded = literal(" ") + Offering.profile + literal(" ")
-
-    def has(token: str):
-        return padded.like(f"% {token} %")
-
-    def names(dimension: str):
-        return padded.like(f"% {dimension}:%")
-
-    for dimension, value in (("sector", company.sbi_section), ("size", company.size_class),
-                             ("phase", company.phase)):
-        if value:
-            conditions.append(or_(~names(dimension), has(f"{dimension}:{value}")))
-    if company.digital_maturity in ("laag", "middel", "hoog"):
-        conditions.append(or_(~names("maturity"), has(f"maturity:{company.digital_maturity}"),
-                              has("maturity:ongespecificeerd")))
-    if company.province_id:
-        conditions.append(or_(has(f"province:{company.province_id}"),
-                              ~names("province") & ~names("region"),
-                              *[has(f"region:{r}") for r in region_ids]))
-    return (select(*columns).join(Organisation, Organisation.id == Offering.organisation_id)
-            .where(*conditions))
-
-
-@dataclass(slots=True)
-class _Candidate:
-    id: int
-    organisation_id: int
-    archetype: str
-    dims: dict
-    tag_pairs: list
-    in_region: int | None
-    in_province: bool
-    national: bool
-    name: str | None = None
-    description: str | None = None
-
-
 @dataclass(slots=True, frozen=True)
 class _Target:
     """The company's values the candidates are fitted against, read from the ORM object once
@@ -303,28 +239,17 @@ class _Target:
                    maturity if maturity in ("laag", "middel", "hoog") else None)
 
 
-def _fit(oid: int, organisation_id: int, archetype: str, profile: str | None, target: _Target,
-         region_ids, name: str | None = None, description: str | None = None
-         ) -> _Candidate | None:
-    """The candidate, or None when its place or explicit target group excludes the company."""
-    dims: dict[str, list[str]] = {}
-    tag_pairs, provinces, regions = [], [], []
-    for token in (profile or "").split():
-        d, _, v = token.partition(":")
-        if d == "province":
-            provinces.append(int(v))
-        elif d == "region":
-            regions.append(int(v))
-        else:
-            dims.setdefault(d, []).append(v)
-            tag_pairs.append(token)
-    national = not provinces and not regions
+def _fit(entry: Entry, target: _Target, region_ids) -> tuple[int | None, bool] | None:
+    """``(the first of the company's regions the offering names, whether it names the
+    company's province)``, or None when its place or explicit target group excludes the
+    company."""
     province_id = target.province_id
-    in_province = province_id is not None and province_id in provinces
-    matching = [r for r in regions if r in region_ids]
+    in_province = province_id is not None and province_id in entry.provinces
+    matching = [r for r in entry.regions if r in region_ids]
     in_region = min(matching) if matching else None
-    if province_id and not (in_region is not None or in_province or national):
+    if province_id and not (in_region is not None or in_province or entry.national):
         return None
+    dims = entry.dims
     for dimension, value in (("sector", target.sbi_section), ("size", target.size_class),
                              ("phase", target.phase)):
         if value and dimension in dims and value not in dims[dimension]:
@@ -333,8 +258,7 @@ def _fit(oid: int, organisation_id: int, archetype: str, profile: str | None, ta
         levels = dims["maturity"]
         if target.maturity not in levels and "ongespecificeerd" not in levels:
             return None
-    return _Candidate(oid, organisation_id, archetype, dims, tag_pairs, in_region,
-                      in_province, national, name, description)
+    return in_region, in_province
 
 
 def suggest_next_doors(company: Company, *, viewer: User, question: str | None = None,
@@ -347,7 +271,6 @@ def suggest_next_doors(company: Company, *, viewer: User, question: str | None =
     on = on or today()
     context = _company_context(session, company, viewer, on)
     asked = keywords(question)
-    with_text = bool(asked)
     place_name = None
     if company.province_id:
         place_name = company.province.name if company.province else None
@@ -364,28 +287,30 @@ def suggest_next_doors(company: Company, *, viewer: User, question: str | None =
     size_class, sbi_section, phase = target.size_class, target.sbi_section, target.phase
     maturity = company.digital_maturity
     done_offerings, done_kinds = context.done_offerings, context.done_kinds
-    for oid, organisation_id, archetype, profile, *text in session.connection().execute(
-            candidates_statement(session, company, viewer, on, with_text,
-                                 tuple(sorted(regions)))).all():
-        if oid in done_offerings or (organisation_id, archetype) in done_kinds:
+    own = viewer.organisation_id
+    for entry in catalogue(session).reaching(target.province_id, regions):
+        oid, archetype = entry.id, entry.archetype
+        if (not entry.current(on) or entry.organisation_id == own or oid in done_offerings
+                or (entry.organisation_id, archetype) in done_kinds):
             continue
-        row = _fit(oid, organisation_id, archetype, profile, target, regions, *text)
-        if row is None:
+        place = _fit(entry, target, regions)
+        if place is None:
             continue
-        oid, archetype, tag_pairs, dims = row.id, row.archetype, row.tag_pairs, row.dims
+        in_region, in_province = place
+        dims = entry.dims
         score = 0.0
         reasons: list[Reason] = []
         # target group, in the order the line reads: size, place, sector, phase, maturity
         if size_class and size_class in dims.get("size", ()):
             score += W_SIZE
             reasons.append((_SIZE_REASON.get(size_class, size_class), {}))
-        if row.in_region is not None:
+        if in_region is not None:
             score += W_REGION
-            reasons.append((N_("%(place)s"), {"place": regions[row.in_region]}))
-        elif row.in_province:
+            reasons.append((N_("%(place)s"), {"place": regions[in_region]}))
+        elif in_province:
             score += W_PROVINCE
             reasons.append((N_("%(place)s"), {"place": place_name or ""}))
-        elif row.national:
+        elif entry.national:
             score += W_NATIONAL
             reasons.append((N_("national"), {}))
         if sbi_section and sbi_section in dims.get("sector", ()):
@@ -413,9 +338,7 @@ def suggest_next_doors(company: Company, *, viewer: User, question: str | None =
                         reasons.append((_TOPIC_LABEL[slug], {}))
         # the question
         if asked:
-            text = " ".join([row.name or "", row.description or "", archetype,
-                             " ".join(v.replace("-", " ") for v in tag_pairs)])
-            found = sorted(asked.keys() & _offering_keywords(oid, text))[:MAX_KEYWORDS]
+            found = sorted(asked.keys() & _entry_keywords(entry))[:MAX_KEYWORDS]
             if found:
                 score += W_KEYWORD * len(found)
                 reasons.append((N_("question: %(words)s"),

@@ -8,7 +8,7 @@ from .intake import FormSubmission, IntakeRequest  # noqa: F401
 from .intervention import Event, Intervention  # noqa: F401
 from .merge import CompanyMerge, DuplicatePair  # noqa: F401
 from .notification import Notification, OutgoingMail  # noqa: F401
-from .offering import Offering, OfferingProvider, OfferingTag  # noqa: F401
+from .offering import CatalogueMarker, Offering, OfferingProvider, OfferingTag  # noqa: F401
 from .organisation import Organisation, OrganisationKind  # noqa: F401
 from .reference import Municipality, Province, Region, SbiSection  # noqa: F401
 from .referral import Referral, ReferralStep  # noqa: F401

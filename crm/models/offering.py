@@ -186,3 +186,17 @@ def _refresh_search_text(session, flush_context, instances):
             owner = session.get(Offering, obj.offering_id)
             if owner is not None:
                 owner.profile = offering_profile(owner)
+
+
+class CatalogueMarker(Base):
+    """A token that changes with every change to the offerings (or to an organisation's active
+    flag), set by database triggers (migration 0020) — whoever makes the change, the app, an
+    import or plain SQL. The next-door suggestions keep the offerings in memory and read this
+    token to know whether their copy is still current."""
+
+    __tablename__ = "catalogue_markers"
+
+    #: What the token is about: ``offerings``.
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    #: A random value, new with every change (a counter could come back after a rollback).
+    token: Mapped[str] = mapped_column(String(64))
