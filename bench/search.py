@@ -96,6 +96,7 @@ def run(database_url: str, per_category: int, seed: int, warmup: int, freeze: bo
     logging.getLogger("crm.journeys.search").addHandler(timeouts)
     logging.getLogger("crm.journeys.search").setLevel(logging.INFO)
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    from crm.database import commit_if_only_read
     rng = random.Random(seed)
     with app.app_context():
         session = db.session
@@ -112,7 +113,9 @@ def run(database_url: str, per_category: int, seed: int, warmup: int, freeze: bo
                 _ = company.name, company.kvk, company.municipality and company.municipality.name
             elapsed = time.perf_counter() - started
             cpu = time.thread_time() - cpu
-            db.session.remove()  # a fresh session per request, as in the app
+            # a fresh session per request, ended as a request ends it (crm/database.py)
+            commit_if_only_read()
+            db.session.remove()
             return elapsed, cpu, result
 
         # Warm-up: caches (OS, database, SQLAlchemy compiled statements).

@@ -302,6 +302,7 @@ def measure(app, runs: int, warmup: int, freeze: bool, profile: str | None) -> N
                        "tijdlijnbench-coordinator@example.nl"].id),
                    ("third organisation (consent)", users[
                        "tijdlijnbench-outsider@example.nl"].id)]
+        from crm.database import commit_if_only_read
         backend, engine = db.engine.dialect.name, db.engine
         counts = {t: session.scalar(sa.text(f"SELECT count(*) FROM {t}")) for t in (
             "companies", "interventions", "referrals", "referral_steps", "consents")}
@@ -313,6 +314,8 @@ def measure(app, runs: int, warmup: int, freeze: bool, profile: str | None) -> N
             statements.append(statement)
 
         def one(uid, record=None):
+            # End the previous call's transaction as a request does (see crm/database.py)
+            commit_if_only_read()
             db.session.remove()
             company = db.session.get(Company, company_id)
             viewer = db.session.get(User, uid)

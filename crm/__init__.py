@@ -24,6 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
     database.configure(app)
     request_log.init_app(app)
     db.init_app(app)
+    database.init_app(app)  # after db: read-only transactions end with COMMIT
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     bootstrap.init_app(app)

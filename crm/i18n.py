@@ -1,7 +1,8 @@
 """Languages: Dutch by default, English per user (or per session before signing in)."""
 from pathlib import Path
 
-from flask import g, has_request_context, session
+from flask import has_request_context, session
+from flask.globals import _cv_app
 from flask_babel import Domain, get_locale
 from flask_login import current_user
 
@@ -47,16 +48,20 @@ class _RequestCachedDomain(Domain):
     """
 
     def get_translations(self):
-        if not g:
+        # The app context's ``g`` itself rather than the ``g`` proxy: this runs for every
+        # translated string, a few hundred times per page.
+        ctx = _cv_app.get(None)
+        if ctx is None:
             return super().get_translations()
-        locale = getattr(g.get("_flask_babel"), "babel_locale", None)
-        memo = g.get("_crm_translations")
+        state = ctx.g.__dict__
+        locale = getattr(state.get("_flask_babel"), "babel_locale", None)
+        memo = state.get("_crm_translations")
         if memo is not None and locale is not None and memo[0] is locale:
             return memo[1]
         translations = super().get_translations()
-        locale = getattr(g.get("_flask_babel"), "babel_locale", None)
+        locale = getattr(state.get("_flask_babel"), "babel_locale", None)
         if locale is not None:
-            g._crm_translations = (locale, translations)
+            state["_crm_translations"] = (locale, translations)
         return translations
 
 

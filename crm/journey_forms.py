@@ -1,4 +1,5 @@
 """Forms of the klantreis: interventions, events, referrals, consent and follow-up tasks."""
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (BooleanField, DateField, SelectField, SelectMultipleField, StringField,
@@ -17,7 +18,9 @@ class CheckboxList(SelectMultipleField):
 
 
 def _choices(vocabulary):
-    return lambda: [(row[0], _l(row[1])) for row in vocabulary]
+    """The vocabulary's options, translated when the form is shown (in the user's language):
+    plain strings rather than lazy ones, which would be looked up anew at every use."""
+    return lambda: [(row[0], gettext(row[1])) for row in vocabulary]
 
 
 class InterventionForm(FlaskForm):

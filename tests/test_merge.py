@@ -148,6 +148,14 @@ def test_timeline_of_the_survivor_shows_both_journeys(journeys, login_as):
     response = client.get(f"/companies/{duplicate_id}")
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/companies/{survivor.id}")
+    response = client.get(f"/companies/{duplicate_id}/klantreis.pdf?lang=en")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(
+        f"/companies/{survivor.id}/klantreis.pdf?lang=en")
+    # A company that never existed is simply not found.
+    missing = client.get(f"/companies/{duplicate_id + 1000}")
+    assert missing.status_code == 404
+    assert "Pagina niet gevonden" in missing.get_data(as_text=True)
 
 
 def test_unmerge_restores_both_companies_exactly(journeys):

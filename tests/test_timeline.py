@@ -251,3 +251,44 @@ def test_query_count_is_small(network, make_company):
     build_journey(company, users, 60)
     n, _ = _measure(company, coordinator)
     assert n <= 8, n
+
+
+def _key(item):
+    return (item.type, item.kind, item.id)
+
+
+def test_latest_items_are_the_tail_of_the_whole_timeline(network, make_company):
+    """Asked for the latest N, the timeline holds exactly the last N items of the whole one
+    and tells how many there are in all, for each kind of viewer, with and without consent."""
+    users, coordinator, outsider = network
+    company = make_company(municipality="Utrecht")
+    build_journey(company, users, 80, seed=3)
+    for consented in (True, False):
+        if not consented:
+            withdraw_consent(company, by=users[2])
+            db.session.commit()
+        for viewer in (users[0], users[3], coordinator, outsider):
+            whole = timeline_for(company, viewer)
+            assert whole.total == len(whole.items)
+            for n in (1, 7, 50, 500):
+                latest = timeline_for(company, viewer, latest=n)
+                assert [_key(i) for i in latest.items] == [_key(i) for i in whole.items[-n:]]
+                assert latest.total == len(whole.items), (viewer.role, n)
+                assert latest.open_referrals == whole.open_referrals
+                assert latest.has_consent == whole.has_consent == consented
+
+
+def test_company_page_shows_the_latest_steps_and_offers_the_rest(
+        network, make_company, login_as):
+    users, _, _ = network
+    company = make_company(municipality="Utrecht")
+    build_journey(company, users, 90, seed=4)
+    total = len(timeline_for(company, users[0]).items)
+    assert total > 50
+    client = login_as(users[0])
+    page = client.get(f"/companies/{company.id}").get_data(as_text=True)
+    assert page.count('<li class="timeline-item') == 50
+    assert f"Alle {total} stappen van de klantreis tonen" in page
+    everything = client.get(f"/companies/{company.id}?timeline=all").get_data(as_text=True)
+    assert everything.count('<li class="timeline-item') == total
+    assert "stappen van de klantreis tonen" not in everything

@@ -63,10 +63,13 @@ class TimelineItem:
 
     @property
     def sort_key(self):
+        """(moment as a POSIX timestamp, interventions first on a tie, id): plain numbers, so
+        sorting a long journey compares no time zones (a date counts as its Amsterdam
+        midnight)."""
         at = self.occurred_at
-        if not isinstance(at, datetime):
+        if type(at) is not datetime:
             at = datetime.combine(at, time.min, AMSTERDAM)
-        return (at, 0 if self.type == "intervention" else 1, self.id)
+        return (at.timestamp(), 0 if self.type == "intervention" else 1, self.id)
 
 
 @dataclass(slots=True)
@@ -94,9 +97,16 @@ class CurrentConsent:
 class Timeline:
     company_id: int
     has_consent: bool
+    #: In time order: every item, or the latest ones when the timeline was asked for those.
     items: list[TimelineItem]
     open_referrals: list[OpenReferral]
     consent: CurrentConsent | None = None
+    #: How many items the whole timeline has (``len(items)`` unless only the latest were read).
+    total: int | None = None
+
+    def __post_init__(self):
+        if self.total is None:
+            self.total = len(self.items)
 
 
 def _joined(dialect: str, column):
@@ -107,9 +117,11 @@ def _joined(dialect: str, column):
 
 
 @functools.cache
-def _statements(dialect: str, consent: bool, whole_route: bool):
+def _statements(dialect: str, consent: bool, whole_route: bool, latest: bool = False):
     """The timeline's statements, built once per variant: building a select() costs more than
-    running it from SQLAlchemy's compiled cache. Parameters: ``company_id`` and ``own``."""
+    running it from SQLAlchemy's compiled cache. Parameters: ``company_id`` and ``own``, and
+    ``latest`` for the variant that reads only the latest interventions (newest first, with
+    the number of all of them in every row)."""
     company_id, own = bindparam("company_id"), bindparam("own")
     consents = (select(Consent.id, Consent.given_at, Consent.withdrawn_at, Consent.basis,
                        Consent.organisation_id, Organisation.name)
@@ -136,6 +148,16 @@ def _statements(dialect: str, consent: bool, whole_route: bool):
         .where(Intervention.company_id == company_id))
     if not consent:
         interventions = interventions.where(Intervention.organisation_id == own)
+    if latest:
+        # The count is a subquery run once (an InitPlan), not a window over the rows: the
+        # tags are then aggregated for the returned rows only.
+        counted = select(func.count()).select_from(Intervention).where(
+            Intervention.company_id == company_id)
+        if not consent:
+            counted = counted.where(Intervention.organisation_id == own)
+        interventions = (interventions.add_columns(counted.scalar_subquery())
+                         .order_by(Intervention.occurred_on.desc(), Intervention.id.desc())
+                         .limit(bindparam("latest")))
 
     # referral steps with their referral: the sending step carries the referral itself
     sender, receiver, actor_org = aliased(Organisation), aliased(Organisation), \
@@ -158,12 +180,17 @@ def _statements(dialect: str, consent: bool, whole_route: bool):
     return consents, interventions, steps
 
 
-def timeline_for(company: Company, viewer: User, *, session: Session | None = None) -> Timeline:
+def timeline_for(company: Company, viewer: User, *, session: Session | None = None,
+                 latest: int | None = None) -> Timeline:
+    """The company's timeline as ``viewer`` may see it. With ``latest``, only the latest that
+    many items (and ``total``, the number of all): interventions, the bulk of a long journey,
+    are then read newest first up to that number; referral steps are read whole, because an
+    open referral belongs at the top of the page however old it is."""
     session = session or object_session(company)
     if not _active(viewer):
         return Timeline(company.id, False, [], [])
     own = viewer.organisation_id
-    params = {"company_id": company.id, "own": own}
+    params = {"company_id": company.id, "own": own, "latest": latest}
     dialect = session.get_bind().dialect.name
     # Core execution on the session's connection: the statements are plain column selects,
     # so the ORM's result handling would only add overhead (about 0.1 ms per statement).
@@ -183,11 +210,18 @@ def timeline_for(company: Company, viewer: User, *, session: Session | None = No
                                       kind="withdrawn", withdrawn=True))
     consent = current is not None
     _, interventions, steps = _statements(dialect, consent,
-                                          consent or coordinates(viewer, company))
+                                          consent or coordinates(viewer, company),
+                                          latest is not None)
 
     # 2. interventions with their tags
+    rows = run(interventions, params).all()
+    if latest is None:
+        left_out = 0
+    else:
+        left_out = rows[0][-1] - len(rows) if rows else 0
+        rows = [row[:-1] for row in rows]
     for (iid, on, kind, summary, note, org_id, org_name, actor, event, tags_b,
-         tags_t) in run(interventions, params).all():
+         tags_t) in rows:
         items.append(TimelineItem(
             "intervention", on, org_id, org_name, iid, kind=kind, summary=summary or "",
             internal_note=note if note is not None or org_id != own else "", actor=actor,
@@ -223,6 +257,14 @@ def timeline_for(company: Company, viewer: User, *, session: Session | None = No
     items.extend(survey_timeline_items(session, company.id, own, consent))
     items.extend(dma_timeline_items(session, company.id, own, consent))
 
-    items.sort(key=lambda i: i.sort_key)
+    items.sort(key=_sort_key)
     open_referrals.sort(key=lambda r: r.created_at)
-    return Timeline(company.id, consent, items, open_referrals, current)
+    total = len(items) + left_out
+    if latest is not None:
+        # The latest ``latest`` interventions include every intervention among the latest
+        # ``latest`` items: both are ordered by (date, id).
+        items = items[-latest:] if latest else []
+    return Timeline(company.id, consent, items, open_referrals, current, total)
+
+
+_sort_key = TimelineItem.sort_key.fget

@@ -131,10 +131,11 @@ class CompanyDetail(RecordView):
         from ..journeys.timeline import timeline_for
         from .interventions import quick_form
         contacts = db.session.scalars(contacts_visible_to(current_user, company)).all()
-        timeline = timeline_for(company, current_user)
         # A long journey opens on its latest steps; the rest is one click away.
         whole = request.args.get("timeline") == "all"
-        shown = timeline.items if whole else timeline.items[-TIMELINE_WINDOW:]
+        timeline = timeline_for(company, current_user,
+                                latest=None if whole else TIMELINE_WINDOW)
+        shown = timeline.items
         return render_template("companies/detail.html", company=company, contacts=contacts,
                                may_edit=may(current_user, EDIT, company), timeline=timeline,
                                timeline_items=shown, timeline_whole=whole,

@@ -59,23 +59,27 @@ def _may_handle_duplicates() -> bool:
                                       and bool(current_user.provinces))
 
 
-@bp.before_app_request
-def _follow_merged_company():
-    """Old addresses of a merged company (its page, edit form, …) lead to the survivor."""
+@bp.app_errorhandler(404)
+def _follow_merged_company(error):
+    """Old addresses of a merged company (its page, edit form, …) lead to the survivor.
+
+    Asked only when such an address finds no company (a merged duplicate is deleted), so the
+    pages of the companies that exist pay nothing for it; every other 404 is the usual page."""
     rule = request.url_rule
-    if (request.method not in ("GET", "HEAD") or rule is None
-            or not rule.rule.startswith("/companies/<int:id>")
-            or not current_user.is_authenticated):
-        return None
     company_id = (request.view_args or {}).get("id")
-    if not isinstance(company_id, int) or not 0 < company_id <= 2_147_483_647:
-        return None
-    survivor_id = surviving_id(db.session, company_id)
-    if survivor_id is None or db.session.get(Company, company_id) is not None:
-        return None
-    args = {**request.view_args, "id": survivor_id, **request.args.to_dict()}
-    flash(_("That company was merged into this one."), "info")
-    return redirect(url_for(request.endpoint, **args))
+    if (request.method in ("GET", "HEAD") and rule is not None
+            and rule.rule.startswith("/companies/<int:id>")
+            and isinstance(company_id, int) and 0 < company_id <= 2_147_483_647
+            and current_user.is_authenticated):
+        survivor_id = surviving_id(db.session, company_id)
+        if survivor_id is not None and db.session.get(Company, company_id) is None:
+            args = {**request.view_args, "id": survivor_id, **request.args.to_dict()}
+            flash(_("That company was merged into this one."), "info")
+            return redirect(url_for(request.endpoint, **args))
+    from ..security import error_page
+    if request.path.startswith("/api/"):
+        return error
+    return error_page(404)
 
 
 class CompanyDuplicates(RecordView):
