@@ -294,7 +294,10 @@ def measure(app, companies: list[int], runs: int, warmup: int) -> None:
     offerings = db.session.scalar(sa.text("SELECT count(*) FROM offerings"))
     print(f"{offerings} offerings in the database; {len(companies)} companies", flush=True)
 
+    from crm.database import commit_if_only_read
+
     def one(cid, question=None, record=None):
+        commit_if_only_read()  # end the previous call as a request ends (crm/database.py)
         db.session.remove()
         company = db.session.get(Company, cid, options=[joinedload(Company.province),
                                                         joinedload(Company.municipality)])
