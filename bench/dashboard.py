@@ -7,7 +7,9 @@ for the province of :mod:`bench.generate_journeys`, as its coordinator.
 Targets (issue 5): the dashboard ≤ 500 ms p50 with 100,000 companies, 1,000,000 interventions
 and 100,000 referrals in the region; the regional PDF ≤ 2 s. Measured for two periods: the
 default (the 12 months up to the end of the data, 2026-10-31) and all of the data
-(2023-01-01 … 2026-12-31). ``--generate`` first runs :mod:`bench.generate_journeys` with its
+(2023-01-01 … 2026-12-31). The reach statement runs on a second connection alongside the
+others, as in the app; ``--one-connection`` computes everything on one connection, one
+statement after the other, for comparison. ``--generate`` first runs :mod:`bench.generate_journeys` with its
 defaults (and ``--companies`` for the register). Next to the wall time of the figures it
 prints the CPU time of this process (telling load on a shared machine from slowness).
 """
@@ -140,7 +142,13 @@ def main(argv=None) -> None:
     parser.add_argument("--generate", action="store_true",
                         help="first add the benchmark journeys (bench.generate_journeys)")
     parser.add_argument("--companies", type=int, default=0)
+    parser.add_argument("--one-connection", action="store_true",
+                        help="compute every figure on the request's own connection, one "
+                             "statement after the other (for comparison)")
     args = parser.parse_args(argv)
+    if args.one_connection:
+        from crm.journeys.monitor import figures
+        figures.SHARE_WORK = False
     if args.generate:
         from .generate_journeys import main as generate_main
         extra = ["--companies", str(args.companies)] if args.companies else []

@@ -6,6 +6,7 @@ import sqlite3
 from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import scoped_session
 
 #: Request methods that change nothing. Any other request may write, so on SQLite its
 #: transactions begin with ``BEGIN IMMEDIATE``: it waits (up to the busy timeout) for the write
@@ -56,9 +57,23 @@ def _transaction_reads_only(conn):
 
 @event.listens_for(Engine, "before_cursor_execute")
 def _note_writes(conn, cursor, statement, parameters, context, executemany):
-    """Remember that the transaction ran something other than a plain SELECT."""
-    if not conn.info.get("wrote") and statement.lstrip()[:6].upper() != "SELECT":
+    """Remember that the transaction ran something other than a query: a statement not
+    starting with SELECT that is not a compiled SELECT either (those may start with WITH), or
+    a ``SET LOCAL`` (it changes no data and ends with the transaction either way)."""
+    if not conn.info.get("wrote"):
+        head = statement.lstrip()[:9].upper()
+        if head.startswith("SELECT") or head == "SET LOCAL" or _compiled_select(context):
+            return
         conn.info["wrote"] = True
+
+
+def _compiled_select(context) -> bool:
+    """A SELECT built with SQLAlchemy (it may start with WITH) none of whose CTEs change data."""
+    compiled = getattr(context, "compiled", None)
+    statement = getattr(compiled, "statement", None)
+    if statement is None or not getattr(statement, "is_select", False):
+        return False
+    return all(getattr(cte.element, "is_select", False) for cte in (compiled.ctes or {}))
 
 
 def commit_if_only_read(exc=None) -> None:
@@ -83,6 +98,19 @@ def commit_if_only_read(exc=None) -> None:
         session.commit()
     except Exception:  # noqa: BLE001 - the session is removed (and rolled back) right after
         session.rollback()
+
+
+def sees_only_committed(session) -> bool:
+    """Whether the session's view of the data is what any other connection sees too: its
+    transaction (if one is open) has written nothing and it holds no unflushed changes. Work
+    may then be shared with another connection (see ``crm.journeys.monitor.figures``)."""
+    if isinstance(session, scoped_session):
+        session = session()
+    if session.new or session.dirty or session.deleted:
+        return False
+    if not session.in_transaction():
+        return True
+    return not session.connection().info.get("wrote", True)
 
 
 def init_app(app) -> None:

@@ -57,6 +57,26 @@ def test_unflushed_changes_are_not_committed(app, endings):
     assert _organisations("Niet geflusht") == 0
 
 
+def test_a_query_with_common_table_expressions_or_set_local_still_only_reads(app, endings):
+    counted = sa.select(Organisation.id).cte("counted")
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(sa.text("SET LOCAL work_mem = '8MB'"))
+        db.session.execute(sa.select(sa.func.count()).select_from(counted)).scalar()
+    assert endings == ["commit"]
+
+
+def test_a_data_changing_common_table_expression_is_a_write(app, endings):
+    if db.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite has no INSERT … RETURNING inside WITH")
+    added = (sa.insert(Organisation).values(name="Via CTE", kind="overig")
+             .returning(Organisation.id).cte("added"))
+    with app.app_context():
+        db.session.execute(sa.select(added.c.id)).all()
+    assert endings == ["rollback"]
+    assert _organisations("Via CTE") == 0
+
+
 def test_a_failure_rolls_back_even_a_read(app, endings):
     with pytest.raises(RuntimeError):
         with app.app_context():

@@ -6,7 +6,10 @@ organisations, contacts per kind, with FILTER clauses) in a materialised CTE; ev
 then groups those per-company rows, so the interventions are read once, and the totals and all
 kinds come from one pass over the per-company rows.
 """
-from sqlalchemy import Integer, String, case, cast, func, literal, null, select, union_all
+from datetime import date
+
+from sqlalchemy import (Date, Integer, String, case, cast, func, literal, null, select,
+                        type_coerce, union_all)
 
 from ...models import Company, Intervention, Municipality
 from ...models.vocabulary import ARCHETYPE_SLUGS, INTERVENTION_KIND_SLUGS
@@ -128,18 +131,29 @@ def _least(session, values):
     return func.least(*values)
 
 
+#: Day numbers on PostgreSQL count from here (date minus date is a number of days there).
+_EPOCH = date(2000, 1, 1)
+
+
+def _day_number(session, day):
+    """A day as an integer that sorts like the day: days since :data:`_EPOCH` on PostgreSQL
+    (integer arithmetic), YYYYMMDD from the ISO text on SQLite (which keeps dates as text)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return cast(func.replace(cast(day, String), "-", ""), Integer)
+    return type_coerce(day - literal(_EPOCH, Date), Integer)
+
+
 def _paths_branch(session, pc):
     """Companies per path (the first :data:`PATH_STEPS` archetypes in order of first
     occurrence, same day alphabetical), from the per-company first days: the path is the key,
     ``scans>workshops>``.
 
-    Per company, each archetype met is a step key YYYYMMDD × 100 + its alphabetical rank, so
+    Per company, each archetype met is a step key day number × 100 + its alphabetical rank, so
     the keys sort by day, then archetype; the first step is the smallest key, each next one the
     smallest key above the one before. Integers per company row: no unpivot, no sort. Each
     level is materialised, so no step expression is repeated inside the next."""
     keys = [case((pc.c[f"f{i}"].is_(None), literal(_NO_STEP)),
-                 else_=cast(func.replace(cast(pc.c[f"f{i}"], String), "-", ""), Integer) * 100
-                 + _RANK[a]).label(f"x{i}")
+                 else_=_day_number(session, pc.c[f"f{i}"]) * 100 + _RANK[a]).label(f"x{i}")
             for i, a in enumerate(ARCHETYPE_SLUGS)]
     level = (select(*keys, _least(session, keys).label("s0")).select_from(pc)
              .cte("monitor_path_1").prefix_with("MATERIALIZED"))

@@ -1,0 +1,53 @@
+"""The dashboard's reach statement runs on a second connection, alongside the other figures,
+only when the caller's transaction has written nothing: the figures are the same either way,
+and uncommitted work of the caller is never missed."""
+import threading
+from datetime import date
+
+import pytest
+
+from crm.extensions import db
+from crm.journeys.monitor import dashboard_figures, figures as monitor_figures
+from tests import monitor_data
+from tests.test_monitor import data, fast_hashing, scope  # noqa: F401 - fixtures
+
+
+@pytest.fixture
+def reach_threads(monkeypatch):
+    """The threads the reach statement ran in on its own connection."""
+    seen = []
+    real = monitor_figures._reach_on_own_connection
+
+    def spy(engine, scope_):
+        seen.append(threading.get_ident())
+        return real(engine, scope_)
+
+    monkeypatch.setattr(monitor_figures, "_reach_on_own_connection", spy)
+    return seen
+
+
+def test_shared_and_one_after_the_other_give_the_same_figures(data, reach_threads,
+                                                               monkeypatch):
+    for user in (data.users.coordinator, data.users.staff_a):
+        shared = dashboard_figures(db.session, scope(user), user)
+        db.session.commit()
+        monkeypatch.setattr(monitor_figures, "SHARE_WORK", False)
+        alone = dashboard_figures(db.session, scope(user), user)
+        monkeypatch.setattr(monitor_figures, "SHARE_WORK", True)
+        assert shared == alone
+        assert shared["contacts"] > 0
+    # The reach statement ran twice in another thread (once per user), never in this one.
+    assert len(reach_threads) == 2
+    assert threading.get_ident() not in reach_threads
+
+
+def test_a_transaction_that_wrote_counts_its_own_uncommitted_contacts(data, reach_threads):
+    user = data.users.coordinator
+    before = dashboard_figures(db.session, scope(user), user)
+    db.session.commit()
+    monitor_data.intervention(data.companies[0], data.orgs.a, "workshops", date(2026, 6, 1))
+    db.session.flush()
+    after = dashboard_figures(db.session, scope(user), user)
+    assert after["contacts"] == before["contacts"] + 1
+    assert len(reach_threads) == 1  # only the first view was shared
+    db.session.rollback()
