@@ -131,8 +131,10 @@ def _least(session, values):
     return func.least(*values)
 
 
-#: Day numbers on PostgreSQL count from here (date minus date is a number of days there).
-_EPOCH = date(2000, 1, 1)
+#: Day numbers on PostgreSQL count from here (date minus date is a number of days there). Well
+#: before any period the monitor accepts, so a step key is never negative (``% 100`` is its
+#: rank), and a key in 2100 is about 7.3 million: far below :data:`_NO_STEP`.
+_EPOCH = date(1900, 1, 1)
 
 
 def _day_number(session, day):
