@@ -28,13 +28,14 @@ from .scope import MonitorScope
 def dashboard_figures(session, scope: MonitorScope, viewer) -> dict:
     """``{"scope", "contacts", "companies_reached", "reach", "referrals", "funnel",
     "by_sender", "by_receiver", "flows", "journeys", "impact"}``."""
-    with ThreadPoolExecutor(max_workers=1) if _may_share(session) else _Inline() as pool:
-        pending_reach = pool.submit(_reach_on_own_connection, session.get_bind(), scope)
-        _sort_memory(session)
-        ref = referrals(session, scope)
-        stalled_ = stalled(session, scope, viewer)
-        impact = {"survey": survey(session, scope), "dma": dma(session, scope)}
-        r = pending_reach.result() if pending_reach else reach(session, scope)
+    if _may_share(session):
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(_reach_on_own_connection, session.get_bind(), scope)
+            ref, stalled_, impact = _the_rest(session, scope, viewer)
+            r = pending.result()
+    else:
+        ref, stalled_, impact = _the_rest(session, scope, viewer)
+        r = reach(session, scope)
     return {
         "scope": {"label": scope.label, "from": scope.date_from.isoformat(),
                   "to": scope.date_to.isoformat(),
@@ -69,25 +70,19 @@ def _may_share(session) -> bool:
     return SHARE_WORK and sees_only_committed(session)
 
 
+def _the_rest(session, scope: MonitorScope, viewer):
+    """Everything but reach, on ``session``: referrals, the stalled list and impact."""
+    _sort_memory(session)
+    return (referrals(session, scope), stalled(session, scope, viewer),
+            {"survey": survey(session, scope), "dma": dma(session, scope)})
+
+
 def _reach_on_own_connection(engine, scope: MonitorScope) -> dict:
     with Session(engine) as own:
         _sort_memory(own)
         result = reach(own, scope)
         own.commit()  # read only: COMMIT keeps PostgreSQL's prepared statements
         return result
-
-
-class _Inline:
-    """Stands in for the thread pool when the work is not shared: nothing is submitted."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def submit(self, *args):
-        return None
 
 
 #: Memory for the sorts and hash tables of the monitor's statements on PostgreSQL (the default
