@@ -227,3 +227,26 @@ def test_other_organisations_see_results_under_consent(client, world):
     assert "EDIH Noord-West" in html and "Verwijderen" not in html
     result = db.session.scalars(sa.select(DmaAssessment)).one()
     assert client.post(f"/dma/{result.id}/delete").status_code == 403
+
+
+def test_company_page_panel_follows_consent_and_counts_results_beyond_the_latest_steps(
+        client, world):
+    """The company page draws the movement from the timeline it reads: another organisation
+    sees it only under consent, and the first result counts even when it is older than the
+    latest steps the page shows."""
+    company = world["company"]
+    record_assessment(company, scores(*[20] * 6), "2023-01-02", by=world["staff"])
+    for n in range(60):  # pushes the first result out of the latest 50 steps shown
+        log_intervention(company, {"kind": "intake", "occurred_on": date(2024, 1, 1)
+                                   + timedelta(days=n)}, by=world["staff"])
+    record_assessment(company, scores(*[50] * 6), "2025-06-02", by=world["staff"])
+    db.session.commit()
+    url = f"/companies/{company.id}"
+    login(client, world["outsider"])
+    page = client.get(url).get_data(as_text=True)
+    assert "Nog geen DMA-uitslagen vastgelegd." in page and "+30" not in page
+    give_consent(company, "mondeling", by=world["staff"])
+    db.session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert "Van 2 jan 2023 tot 2 jun 2025 (2 uitslagen)" in page and "+30" in page
+    assert "Alle 63 stappen van de klantreis tonen" in page

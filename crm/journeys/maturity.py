@@ -140,9 +140,17 @@ class DimensionMovement:
 
 
 @dataclass(frozen=True)
+class Result:
+    """One DMA result as the movement reads it."""
+    assessed_on: date
+    #: The six dimensions' scores by name, and ``average``.
+    scores: dict
+
+
+@dataclass(frozen=True)
 class Movement:
-    first: DmaAssessment
-    latest: DmaAssessment
+    first: Result
+    latest: Result
     #: The six dimensions, then the average (name ``average``).
     dimensions: list[DimensionMovement]
     #: Number of results in between as well.
@@ -162,19 +170,32 @@ def assessments_of(company: Company, viewer: User | None = None) -> Select:
     return stmt.order_by(DmaAssessment.assessed_on, DmaAssessment.id)
 
 
+def movement_of(results: list[Result]) -> Movement | None:
+    """First against latest of ``results`` (oldest first), or None when there are none."""
+    if not results:
+        return None
+    first, latest = results[0], results[-1]
+    dims = [DimensionMovement(name, label, first.scores[name], latest.scores[name],
+                              latest.scores[name] - first.scores[name])
+            for name, label in DMA_DIMENSIONS]
+    dims.append(DimensionMovement("average", N_("Average"), float(first.scores["average"]),
+                                  float(latest.scores["average"]),
+                                  float(latest.scores["average"] - first.scores["average"])))
+    return Movement(first, latest, dims, len(results))
+
+
 def maturity_movement(company: Company, viewer: User | None = None) -> Movement | None:
     """First against latest result of ``company`` (as far as ``viewer`` may see), or None."""
     rows = object_session(company).scalars(assessments_of(company, viewer)).all()
-    if not rows:
-        return None
-    first, latest = rows[0], rows[-1]
-    dims = [DimensionMovement(name, label, getattr(first, name), getattr(latest, name),
-                              getattr(latest, name) - getattr(first, name))
-            for name, label in DMA_DIMENSIONS]
-    dims.append(DimensionMovement("average", N_("Average"), float(first.average),
-                                  float(latest.average),
-                                  float(latest.average - first.average)))
-    return Movement(first, latest, dims, len(rows))
+    return movement_of([Result(r.assessed_on, {**r.scores(), "average": r.average})
+                        for r in rows])
+
+
+def timeline_movement(timeline) -> Movement | None:
+    """The movement from the DMA results a company's timeline already holds (the same ones
+    :func:`maturity_movement` reads for the timeline's viewer): the company page asks no
+    second query."""
+    return movement_of([Result(item.occurred_at, dict(item.scores)) for item in timeline.dma])
 
 
 # --- aggregated movement ---------------------------------------------------------------------
@@ -289,10 +310,13 @@ def _timeline_statement(consent: bool):
 
 def dma_timeline_items(session, company_id: int, own_organisation_id: int,
                        consent: bool) -> list:
-    """Timeline entries for DMA results (the organisation's own, others' under consent)."""
+    """Timeline entries for DMA results (the organisation's own, others' under consent),
+    oldest first."""
     from .timeline import TimelineItem
     rows = session.connection().execute(_timeline_statement(consent),
                            {"company_id": company_id, "own": own_organisation_id})
-    return [TimelineItem("dma", on, org_id, org_name, aid, kind=source,
-                         scores=[*zip(DMA_DIMENSION_NAMES, values), ("average", average)])
-            for aid, on, org_id, org_name, source, average, *values in rows]
+    items = [TimelineItem("dma", on, org_id, org_name, aid, kind=source,
+                          scores=[*zip(DMA_DIMENSION_NAMES, values), ("average", average)])
+             for aid, on, org_id, org_name, source, average, *values in rows]
+    items.sort(key=lambda item: (item.occurred_at, item.id))  # oldest first, as the movement
+    return items

@@ -103,6 +103,9 @@ class Timeline:
     consent: CurrentConsent | None = None
     #: How many items the whole timeline has (``len(items)`` unless only the latest were read).
     total: int | None = None
+    #: Every DMA result the viewer may see, oldest first (also when ``items`` holds only the
+    #: latest): the company page's maturity panel is drawn from them.
+    dma: list[TimelineItem] = field(default_factory=list)
 
     def __post_init__(self):
         if self.total is None:
@@ -255,7 +258,8 @@ def timeline_for(company: Company, viewer: User, *, session: Session | None = No
     from .maturity import dma_timeline_items
     from .survey import survey_timeline_items
     items.extend(survey_timeline_items(session, company.id, own, consent))
-    items.extend(dma_timeline_items(session, company.id, own, consent))
+    dma = dma_timeline_items(session, company.id, own, consent)
+    items.extend(dma)
 
     items.sort(key=_sort_key)
     open_referrals.sort(key=lambda r: r.created_at)
@@ -264,7 +268,7 @@ def timeline_for(company: Company, viewer: User, *, session: Session | None = No
         # The latest ``latest`` interventions include every intervention among the latest
         # ``latest`` items: both are ordered by (date, id).
         items = items[-latest:] if latest else []
-    return Timeline(company.id, consent, items, open_referrals, current, total)
+    return Timeline(company.id, consent, items, open_referrals, current, total, dma)
 
 
 _sort_key = TimelineItem.sort_key.fget

@@ -11,7 +11,7 @@ from ..forms import FlaskForm
 from ..journeys.clock import today
 from ..journeys.errors import DomainError, NotAllowed, ValidationFailed
 from ..journeys.maturity import (assessments_of, delete_assessment, maturity_movement,
-                                 record_assessment)
+                                 record_assessment, timeline_movement)
 from ..models import Company
 from ..models.survey import DmaAssessment
 from ..models.vocabulary import DMA_DIMENSION_NAMES, DMA_DIMENSIONS
@@ -48,10 +48,13 @@ def new_form() -> DmaForm:
 
 
 @bp.app_template_global()
-def maturity_panel(company: Company) -> dict:
+def maturity_panel(company: Company, timeline=None) -> dict:
     """What the company page shows of digital maturity: the movement, and a link to the form
-    (on the maturity page: the company page stays light)."""
-    return {"movement": maturity_movement(company, current_user),
+    (on the maturity page: the company page stays light). With the page's ``timeline`` (read
+    for the same viewer), the movement comes from the results it holds."""
+    movement = (maturity_movement(company, current_user) if timeline is None
+                else timeline_movement(timeline))
+    return {"movement": movement,
             "may_record": may(current_user, CREATE, DmaAssessment)}
 
 
