@@ -235,7 +235,10 @@ def plan_interventions(session, checked: Checked, columns: dict[str, str], *,
                "user_id": by_id, "event_id": None, "occurred_on": values["occurred_on"],
                "kind": values["kind"], "summary": values.get("summary", ""),
                "internal_note": values.get("internal_note", ""), "created_by_id": by_id,
-               "created_at": now}
+               "created_at": now,
+               # as the tag tables' triggers would write them (then they change nothing)
+               "bottleneck_list": ",".join(sorted(set(values.get("bottlenecks", [])))),
+               "topic_list": ",".join(sorted(set(values.get("topics", []))))}
         key = (row["company_id"], row["occurred_on"], row["kind"], row["summary"])
         if key in logged:
             plan.unchanged += 1  # imported before: not logged twice

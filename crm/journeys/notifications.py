@@ -4,7 +4,7 @@ The e-mail rows are written in the same transaction as the change that caused th
 later by ``flask --app wsgi crm send-mail`` (see :mod:`crm.mail`); without a mail server they
 simply wait.
 """
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from ..catalogue import translate
@@ -50,10 +50,13 @@ def _body(subject: str, referral: Referral, user: User) -> str:
     return f"{subject}\n\n{text % {'path': '{base_url}/referrals/%d' % referral.id}}\n"
 
 
+#: Built once and run on the session's connection: every page's menu shows the count.
+_UNREAD = (select(func.count()).select_from(Notification)
+           .where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None)))
+
+
 def unread_count(session: Session, user: User) -> int:
-    from sqlalchemy import func
-    return session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None)))
+    return session.connection().execute(_UNREAD, {"user_id": user.id}).scalar()
 
 
 def notifications_for(user: User):

@@ -1,9 +1,9 @@
 """One timeline per company: every intervention, referral step and consent change the viewer
 may see, in time order, with the open referrals (the *next door*) apart.
 
-Built with three queries whatever the number of events — consents, interventions (with their
-bottlenecks and topics aggregated in the same statement), and referral steps joined to their
-referral — selecting columns rather than ORM objects, so a long journey stays fast (see
+Built with a fixed number of queries whatever the number of events — consents, interventions
+(with the lists of bottlenecks and topics the database keeps on each), referral steps joined to
+their referral, survey answers and links, DMA results — selecting columns rather than ORM objects, so a long journey stays fast (see
 ``bench/timeline.py``).
 """
 import functools
@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session, aliased, object_session
 
 from ..models import (Company, Consent, Event, Intervention, Organisation, Referral,
                       ReferralStep, User)
-from ..models.intervention import intervention_bottlenecks, intervention_topics
 from ..models.vocabulary import OPEN_REFERRAL_STATUSES
 from ..policy import _active, coordinates
 from .clock import AMSTERDAM, today
@@ -112,13 +111,6 @@ class Timeline:
             self.total = len(self.items)
 
 
-def _joined(dialect: str, column):
-    """Aggregate ``column`` into one comma-separated string (per dialect)."""
-    if dialect == "postgresql":
-        return func.string_agg(column, ",")
-    return func.group_concat(column, ",")
-
-
 @functools.cache
 def _statements(dialect: str, consent: bool, whole_route: bool, latest: bool = False):
     """The timeline's statements, built once per variant: building a select() costs more than
@@ -131,20 +123,15 @@ def _statements(dialect: str, consent: bool, whole_route: bool, latest: bool = F
                 .join(Organisation, Organisation.id == Consent.organisation_id)
                 .where(Consent.company_id == company_id))
 
-    # interventions with their tags (never another organisation's internal note)
-    bottlenecks = (select(_joined(dialect, intervention_bottlenecks.c.bottleneck))
-                   .where(intervention_bottlenecks.c.intervention_id == Intervention.id)
-                   .scalar_subquery())
-    topics = (select(_joined(dialect, intervention_topics.c.topic))
-              .where(intervention_topics.c.intervention_id == Intervention.id)
-              .scalar_subquery())
+    # interventions with their tags (never another organisation's internal note); the tags
+    # from the lists the database keeps on each intervention (migration 0021)
     interventions = (
         select(Intervention.id, Intervention.occurred_on, Intervention.kind,
                Intervention.summary,
                case((Intervention.organisation_id == own, Intervention.internal_note),
                     else_=None),
                Intervention.organisation_id, Organisation.name, User.name, Event.title,
-               bottlenecks, topics)
+               Intervention.bottleneck_list, Intervention.topic_list)
         .join(Organisation, Organisation.id == Intervention.organisation_id)
         .outerjoin(User, User.id == Intervention.user_id)
         .outerjoin(Event, Event.id == Intervention.event_id)
@@ -152,8 +139,7 @@ def _statements(dialect: str, consent: bool, whole_route: bool, latest: bool = F
     if not consent:
         interventions = interventions.where(Intervention.organisation_id == own)
     if latest:
-        # The count is a subquery run once (an InitPlan), not a window over the rows: the
-        # tags are then aggregated for the returned rows only.
+        # The count is a subquery run once (an InitPlan), not a window over the rows.
         counted = select(func.count()).select_from(Intervention).where(
             Intervention.company_id == company_id)
         if not consent:

@@ -112,6 +112,12 @@ class Intervention(Base):
     #: When it was logged.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow,
                                                  server_default=func.current_timestamp())
+    #: Its bottlenecks, comma-separated in alphabetical order: a copy of
+    #: ``intervention_bottlenecks`` kept by database triggers (migration 0021), so the timeline
+    #: reads them without a subquery per row. The tag table is the source of truth.
+    bottleneck_list: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: Its topics, likewise (a copy of ``intervention_topics``).
+    topic_list: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     company: Mapped[Company] = relationship()
     organisation: Mapped[Organisation] = relationship()
@@ -130,8 +136,10 @@ class Intervention(Base):
 
     @bottlenecks.setter
     def bottlenecks(self, values) -> None:
-        self._bottleneck_rows = [InterventionBottleneck(bottleneck=v)
-                                 for v in dict.fromkeys(values)]
+        values = list(dict.fromkeys(values))
+        self._bottleneck_rows = [InterventionBottleneck(bottleneck=v) for v in values]
+        # What the database's triggers will write, so this object agrees with its row.
+        self.bottleneck_list = ",".join(sorted(values))
 
     @property
     def topics(self) -> list[str]:
@@ -139,7 +147,9 @@ class Intervention(Base):
 
     @topics.setter
     def topics(self, values) -> None:
-        self._topic_rows = [InterventionTopic(topic=v) for v in dict.fromkeys(values)]
+        values = list(dict.fromkeys(values))
+        self._topic_rows = [InterventionTopic(topic=v) for v in values]
+        self.topic_list = ",".join(sorted(values))
 
 
 class InterventionBottleneck(Base):
