@@ -3,8 +3,8 @@ may see, in time order, with the open referrals (the *next door*) apart.
 
 Built with a fixed number of queries whatever the number of events — consents, interventions
 (with the lists of bottlenecks and topics the database keeps on each), referral steps joined to
-their referral, survey answers and links, DMA results — selecting columns rather than ORM objects, so a long journey stays fast (see
-``bench/timeline.py``).
+their referral, survey answers and links, DMA results — selecting columns rather than ORM
+objects, so a long journey stays fast (see ``bench/timeline.py``).
 """
 import functools
 from dataclasses import dataclass, field
@@ -112,7 +112,7 @@ class Timeline:
 
 
 @functools.cache
-def _statements(dialect: str, consent: bool, whole_route: bool, latest: bool = False):
+def _statements(consent: bool, whole_route: bool, latest: bool = False):
     """The timeline's statements, built once per variant: building a select() costs more than
     running it from SQLAlchemy's compiled cache. Parameters: ``company_id`` and ``own``, and
     ``latest`` for the variant that reads only the latest interventions (newest first, with
@@ -180,7 +180,6 @@ def timeline_for(company: Company, viewer: User, *, session: Session | None = No
         return Timeline(company.id, False, [], [])
     own = viewer.organisation_id
     params = {"company_id": company.id, "own": own, "latest": latest}
-    dialect = session.get_bind().dialect.name
     # Core execution on the session's connection: the statements are plain column selects,
     # so the ORM's result handling would only add overhead (about 0.1 ms per statement).
     run = session.connection().execute
@@ -189,7 +188,7 @@ def timeline_for(company: Company, viewer: User, *, session: Session | None = No
     # 1. consents: their history is on the timeline, and the current one opens the journey
     current = None
     for cid, given, withdrawn, basis, org_id, org_name in run(
-            _statements(dialect, False, False)[0], params).all():
+            _statements(False, False)[0], params).all():
         items.append(TimelineItem("consent", given, org_id, org_name, cid, kind="given",
                                   summary=basis))
         if withdrawn is None:
@@ -198,8 +197,7 @@ def timeline_for(company: Company, viewer: User, *, session: Session | None = No
             items.append(TimelineItem("consent", withdrawn, org_id, org_name, cid,
                                       kind="withdrawn", withdrawn=True))
     consent = current is not None
-    _, interventions, steps = _statements(dialect, consent,
-                                          consent or coordinates(viewer, company),
+    _, interventions, steps = _statements(consent, consent or coordinates(viewer, company),
                                           latest is not None)
 
     # 2. interventions with their tags
