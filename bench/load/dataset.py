@@ -131,12 +131,14 @@ def top_up_events(engine, events: int, *, seed: int = 7) -> None:
                            else rng.randint(1, max_company))
                 org = rng.choice(orgs)
                 day = first_day + timedelta(days=rng.randrange(2000))
-                interventions.append((iid + n, company, org, rng.choice(users[org]), day,
-                                      rng.choice(INTERVENTION_KIND_SLUGS),
+                user, kind = rng.choice(users[org]), rng.choice(INTERVENTION_KIND_SLUGS)
+                bottleneck = rng.choice(BOTTLENECK_SLUGS) if n % 2 == 0 else ""
+                # The list as the tag table's trigger would write it (then it writes nothing).
+                interventions.append((iid + n, company, org, user, day, kind,
                                       "Gesprek over de digitale vraag van de ondernemer",
-                                      "", now))
-                if n % 2 == 0:
-                    bottlenecks.append((iid + n, rng.choice(BOTTLENECK_SLUGS)))
+                                      "", now, bottleneck))
+                if bottleneck:
+                    bottlenecks.append((iid + n, bottleneck))
                 if n % 10 == 0:
                     to = rng.choice(orgs)
                     if to == org:
@@ -160,7 +162,7 @@ def top_up_events(engine, events: int, *, seed: int = 7) -> None:
                     consents.append((company, org, "mondeling", now))
             _copy(conn, "interventions", ["id", "company_id", "organisation_id", "user_id",
                                           "occurred_on", "kind", "summary", "internal_note",
-                                          "created_at"], interventions)
+                                          "created_at", "bottleneck_list"], interventions)
             _copy(conn, "intervention_bottlenecks", ["intervention_id", "bottleneck"],
                   bottlenecks)
             _copy(conn, "referrals", ["id", "company_id", "from_organisation_id",
