@@ -146,3 +146,16 @@ def test_large_csv_export_streams(client, make_user, make_company):
     assert len(chunks) > 3
     assert len(b"".join(c if isinstance(c, bytes) else c.encode() for c in chunks)
                .splitlines()) == 3001
+
+
+def test_intervention_export_lists_bottlenecks_and_topics(client, make_user, make_company,
+                                                          make_org):
+    me, _, company = _world(make_user, make_company, make_org)
+    log_intervention(company, {"kind": "scans", "occurred_on": "2026-04-01",
+                               "summary": "Scan met thema's", "bottlenecks": ["willen", "kunnen"],
+                               "topics": ["data", "ai"]}, by=me)
+    db.session.commit()
+    login(client, me)
+    rows = {row[8]: row for row in _csv(client, "interventions")[1:]}
+    assert rows["Scan met thema's"][6:8] == ["kunnen, willen", "ai, data"]
+    assert rows["Onze intake"][6:8] == ["", ""]

@@ -9,12 +9,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, case, func, inspect, literal, select
+from sqlalchemy import Select, case, func, inspect, select
 from sqlalchemy.orm import aliased
 
 from ..models import (Company, Consent, ContactPerson, Intervention, Municipality,
                       Organisation, Province, Referral, ReferralStep, User)
-from ..models.intervention import intervention_bottlenecks, intervention_topics
 from ..policy import (VIEW, contact_filter, intervention_filter, may, referral_party_filter)
 from . import audit
 from .errors import N_
@@ -31,10 +30,10 @@ class Dataset:
     columns: tuple
 
 
-def _agg(column, dialect: str):
-    if dialect == "postgresql":
-        return func.string_agg(column, literal(", "))
-    return func.group_concat(column, ", ")
+def _tags(column):
+    """An intervention's tag list (see migration 0021) as the export writes it: "a, b", and
+    nothing (NULL) when there are none."""
+    return func.nullif(func.replace(column, ",", ", "), "")
 
 
 def _companies(user: User, dialect: str) -> Select:
@@ -61,12 +60,7 @@ def _contacts(user: User, dialect: str) -> Select:
 
 
 def _interventions(user: User, dialect: str) -> Select:
-    bottlenecks = (select(_agg(intervention_bottlenecks.c.bottleneck, dialect))
-                   .where(intervention_bottlenecks.c.intervention_id == Intervention.id)
-                   .scalar_subquery())
-    topics = (select(_agg(intervention_topics.c.topic, dialect))
-              .where(intervention_topics.c.intervention_id == Intervention.id)
-              .scalar_subquery())
+    bottlenecks, topics = _tags(Intervention.bottleneck_list), _tags(Intervention.topic_list)
     own = Intervention.organisation_id == user.organisation_id
     author = aliased(User)
     return (select(Intervention.id, Company.kvk, Company.name, Organisation.name,

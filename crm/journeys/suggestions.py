@@ -62,11 +62,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, object_session
 
 from ..models import Company, Intervention, Offering, Referral, Region, User
-from ..models.intervention import intervention_bottlenecks, intervention_topics
 from ..models.reference import region_municipalities
 from ..models.vocabulary import ARCHETYPES, OPEN_REFERRAL_STATUSES, TOPICS
 from ..policy import _active, intervention_filter, referral_route_filter
@@ -170,12 +169,6 @@ def _entry_keywords(entry) -> frozenset:
     return entry.stems
 
 
-def _joined(session: Session, column):
-    if session.get_bind().dialect.name == "postgresql":
-        return func.string_agg(column, ",")
-    return func.group_concat(column, ",")
-
-
 def _recency(age_days: int) -> float:
     return 0.5 ** (max(age_days, 0) / HALF_LIFE_DAYS)
 
@@ -190,18 +183,12 @@ class _Context:
 
 def _company_context(session: Session, company: Company, viewer: User, on: date) -> _Context:
     """What the viewer may see of the company's journey that matters for the ranking."""
-    bottlenecks_col = (select(_joined(session, intervention_bottlenecks.c.bottleneck))
-                       .where(intervention_bottlenecks.c.intervention_id == Intervention.id)
-                       .scalar_subquery())
-    topics_col = (select(_joined(session, intervention_topics.c.topic))
-                  .where(intervention_topics.c.intervention_id == Intervention.id)
-                  .scalar_subquery())
     bottlenecks: dict[str, float] = {}
     topics: dict[str, float] = {}
     done_kinds: set[tuple[int, str]] = set()
     for org_id, kind, occurred_on, tags_b, tags_t in session.execute(
             select(Intervention.organisation_id, Intervention.kind, Intervention.occurred_on,
-                   bottlenecks_col, topics_col)
+                   Intervention.bottleneck_list, Intervention.topic_list)
             .where(Intervention.company_id == company.id, intervention_filter(viewer))):
         done_kinds.add((org_id, kind))
         age = (on - occurred_on).days
