@@ -8,12 +8,11 @@ The *movement* of a company is its first result against its latest (by assessmen
 :func:`dma_change_select` aggregates the movement over companies: the mean change per
 dimension, per archetype or per organisation of the interventions between the two results.
 """
-import functools
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Select, and_, bindparam, func, literal, select
+from sqlalchemy import Select, and_, func, literal, select
 from sqlalchemy.orm import aliased, object_session
 
 from ..models import Company, Intervention, User, utcnow
@@ -290,33 +289,3 @@ def dma_change_select(group: str = "archetype", *, company_ids=None, organisatio
     if group != "all":
         stmt = stmt.group_by(links.c.key).order_by(links.c.key)
     return stmt
-
-
-
-
-@functools.cache
-def _timeline_statement(consent: bool):
-    """Built once (parameters ``company_id``, ``own``): see crm.journeys.timeline."""
-    from ..models import Organisation
-    stmt = (select(DmaAssessment.id, DmaAssessment.assessed_on, DmaAssessment.organisation_id,
-                   Organisation.name, DmaAssessment.source, DmaAssessment.average,
-                   *(getattr(DmaAssessment, d) for d in DMA_DIMENSION_NAMES))
-            .join(Organisation, Organisation.id == DmaAssessment.organisation_id)
-            .where(DmaAssessment.company_id == bindparam("company_id")))
-    if not consent:
-        stmt = stmt.where(DmaAssessment.organisation_id == bindparam("own"))
-    return stmt
-
-
-def dma_timeline_items(session, company_id: int, own_organisation_id: int,
-                       consent: bool) -> list:
-    """Timeline entries for DMA results (the organisation's own, others' under consent),
-    oldest first."""
-    from .timeline import TimelineItem
-    rows = session.connection().execute(_timeline_statement(consent),
-                           {"company_id": company_id, "own": own_organisation_id})
-    items = [TimelineItem("dma", on, org_id, org_name, aid, kind=source,
-                          scores=[*zip(DMA_DIMENSION_NAMES, values), ("average", average)])
-             for aid, on, org_id, org_name, source, average, *values in rows]
-    items.sort(key=lambda item: (item.occurred_at, item.id))  # oldest first, as the movement
-    return items

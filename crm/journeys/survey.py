@@ -289,6 +289,5 @@ def responses_visible_to(user: User, company_id: int) -> Select:
             .order_by(SurveyResponse.answered_at))
 
 
-# The figures and the timeline entries live in survey_reads (re-exported here).
-from .survey_reads import (response_rate_select, survey_results_select,  # noqa: E402,F401
-                           survey_timeline_items)
+# The figures live in survey_reads (re-exported here).
+from .survey_reads import response_rate_select, survey_results_select  # noqa: E402,F401

@@ -1,10 +1,8 @@
-"""Reads of the impact survey: the figures for the dashboard and the timeline entries."""
-import functools
+"""Reads of the impact survey: the figures for the dashboard (its timeline entries are read
+with the DMA results, see :mod:`crm.journeys.timeline_extras`)."""
 
-from sqlalchemy import Select, bindparam, case, func, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, case, func, literal, select
 
-from ..models import User, utcnow
 from ..models.survey import SurveyInvitation, SurveyResponse
 from ..models.vocabulary import SURVEY_QUESTION_KEYS, SURVEY_SCORED_VALUES
 
@@ -63,49 +61,3 @@ def response_rate_select(*, company_ids=None, organisation_ids=None, sent_from=N
     if sent_to is not None:
         stmt = stmt.where(SurveyInvitation.created_at < sent_to)
     return stmt
-
-
-
-@functools.cache
-def _timeline_statements(consent: bool):
-    """Built once (parameters ``company_id``, ``own``, ``now``): see crm.journeys.timeline."""
-    from ..models import Organisation
-    company_id, own = bindparam("company_id"), bindparam("own")
-    responses = (select(SurveyResponse.id, SurveyResponse.answered_at,
-                        SurveyResponse.organisation_id, Organisation.name,
-                        SurveyResponse.archetype, SurveyResponse.comment,
-                        *(getattr(SurveyResponse, k) for k in SURVEY_QUESTION_KEYS))
-                 .join(Organisation, Organisation.id == SurveyResponse.organisation_id)
-                 .where(SurveyResponse.company_id == company_id))
-    if not consent:
-        responses = responses.where(SurveyResponse.organisation_id == own)
-    unanswered = (select(SurveyInvitation.id, SurveyInvitation.created_at,
-                         SurveyInvitation.expires_at, SurveyInvitation.organisation_id,
-                         Organisation.name, User.name)
-                  .join(Organisation, Organisation.id == SurveyInvitation.organisation_id)
-                  .outerjoin(User, User.id == SurveyInvitation.created_by_id)
-                  .where(SurveyInvitation.company_id == company_id,
-                         SurveyInvitation.organisation_id == own,
-                         SurveyInvitation.used_at.is_(None)))
-    return responses, unanswered
-
-
-def survey_timeline_items(session: Session, company_id: int, own_organisation_id: int,
-                          consent: bool) -> list:
-    """Timeline entries: survey answers (the organisation's own, others' under consent) and
-    the organisation's own links that were not answered (yet)."""
-    from .timeline import TimelineItem
-    params = {"company_id": company_id, "own": own_organisation_id}
-    responses, unanswered = _timeline_statements(consent)
-    items = []
-    run = session.connection().execute
-    for rid, at, org_id, org_name, archetype, comment, *values in run(
-            responses, params).all():
-        items.append(TimelineItem(
-            "survey", at, org_id, org_name, rid, kind=archetype, summary=comment or "",
-            answers=list(zip(SURVEY_QUESTION_KEYS, values))))
-    now = utcnow()
-    for iid, at, expires, org_id, org_name, actor in run(unanswered, params).all():
-        items.append(TimelineItem("survey-sent", at, org_id, org_name, iid,
-                                  kind="expired" if expires <= now else "open", actor=actor))
-    return items

@@ -18,6 +18,7 @@ from ..models import (Company, Consent, Event, Intervention, Organisation, Refer
 from ..models.vocabulary import OPEN_REFERRAL_STATUSES
 from ..policy import _active, coordinates
 from .clock import AMSTERDAM, today
+from .timeline_extras import timeline_extras
 
 
 @dataclass(slots=True)
@@ -239,10 +240,8 @@ def timeline_for(company: Company, viewer: User, *, session: Session | None = No
                 note=note if full else None))
 
     # 4. survey answers (and our unanswered links) and DMA results
-    from .maturity import dma_timeline_items
-    from .survey import survey_timeline_items
-    items.extend(survey_timeline_items(session, company.id, own, consent))
-    dma = dma_timeline_items(session, company.id, own, consent)
+    surveys, dma = timeline_extras(session, company.id, own, consent)
+    items.extend(surveys)
     items.extend(dma)
 
     items.sort(key=_sort_key)
