@@ -48,13 +48,11 @@ def new_form() -> DmaForm:
 
 
 @bp.app_template_global()
-def maturity_panel(company: Company, timeline=None) -> dict:
-    """What the company page shows of digital maturity: the movement, and a link to the form
-    (on the maturity page: the company page stays light). With the page's ``timeline`` (read
-    for the same viewer), the movement comes from the results it holds."""
-    movement = (maturity_movement(company, current_user) if timeline is None
-                else timeline_movement(timeline))
-    return {"movement": movement,
+def maturity_panel(timeline) -> dict:
+    """What the company page shows of digital maturity: the movement, drawn from the DMA
+    results the page's ``timeline`` (read for the same viewer) holds, and a link to the form
+    (on the maturity page: the company page stays light)."""
+    return {"movement": timeline_movement(timeline),
             "may_record": may(current_user, CREATE, DmaAssessment)}
 
 
