@@ -8,7 +8,7 @@ kinds come from one pass over the per-company rows.
 """
 from datetime import date
 
-from sqlalchemy import (Date, Integer, String, case, cast, func, literal, null, select,
+from sqlalchemy import (Date, Integer, String, case, cast, func, literal, select,
                         type_coerce, union_all)
 
 from ...models import Company, Intervention, Municipality
@@ -29,16 +29,19 @@ DIMENSIONS = {
 }
 
 
-def per_company(scope: MonitorScope):
+def per_company(session, scope: MonitorScope):
     """Per company in scope with interventions in the period: its dimensions, ``contacts``,
     ``organisations``, ``k0``…``kN`` (contacts per kind, in INTERVENTION_KIND_SLUGS order) and
-    ``f0``…``f11`` (first day of each archetype, in ARCHETYPE_SLUGS order, for the paths)."""
+    ``x0``…``x11`` (the step key of each archetype's first day, in ARCHETYPE_SLUGS order, for
+    the paths; see :func:`_paths_branch`)."""
     # Conditional aggregates as FILTER clauses (SQLite ≥ 3.30, PostgreSQL): a third cheaper per
     # intervention than the equivalent CASE expressions on SQLite.
     kinds = [func.count().filter(Intervention.kind == k).label(f"k{i}")
              for i, k in enumerate(INTERVENTION_KIND_SLUGS)]
-    firsts = [func.min(Intervention.occurred_on).filter(Intervention.kind == a).label(f"f{i}")
-              for i, a in enumerate(ARCHETYPE_SLUGS)]
+    # Each intervention passes one archetype's filter, so its key is computed once.
+    day = _day_number(session, Intervention.occurred_on)
+    firsts = [_or_no_step(session, func.min(day * 100 + _RANK[a]).filter(Intervention.kind == a))
+              .label(f"x{i}") for i, a in enumerate(ARCHETYPE_SLUGS)]
     return (select(Company.id.label("company_id"),
                    *(col.label(name) for name, col in DIMENSIONS.items()),
                    func.count().label("contacts"),
@@ -50,55 +53,53 @@ def per_company(scope: MonitorScope):
             .group_by(Company.id, *DIMENSIONS.values()))
 
 
-def _branch(figure: str, key, pc, companies, contacts, group=True, extra=None):
+def _branch(figure: str, key, pc, companies, contacts, group=True):
     stmt = select(literal(figure).label("figure"), cast(key, String).label("key"),
-                  companies.label("companies"), contacts.label("contacts"),
-                  *(extra if extra is not None else _NO_KINDS)).select_from(pc)
+                  companies.label("companies"), contacts.label("contacts")).select_from(pc)
     return stmt.group_by(key) if group else stmt
-
-
-#: The per-kind columns of the branches that have none.
-_NO_KINDS = [null() for _ in range(2 * len(INTERVENTION_KIND_SLUGS))]
 
 
 def reach(session, scope: MonitorScope) -> dict:
     """``{"contacts", "companies_reached", "archetype": [...], "sector": [...], "size_class",
     "maturity", "municipality", "organisations": [...]}``; rows are ``{"key", "companies",
     "contacts"}`` (municipality rows also ``name``), suppressed in cross-organisation views."""
-    pc = per_company(scope).cte("monitor_pc").prefix_with("MATERIALIZED")
+    pc = per_company(session, scope).cte("monitor_pc").prefix_with("MATERIALIZED")
     n = func.count()
     total = func.coalesce(func.sum(pc.c.contacts), 0)
-    # The whole scope in one row, with per kind the companies and contacts next to it: one
-    # pass over the per-company rows for all kinds.
+    # The whole scope in one row, with per kind the companies and contacts in its key (one
+    # text, so that the other rows need no empty columns for them): one pass over the
+    # per-company rows for all kinds.
     per_kind = []
     for i in range(len(INTERVENTION_KIND_SLUGS)):
         col = pc.c[f"k{i}"]
         per_kind += [func.count().filter(col > 0), func.coalesce(func.sum(col), 0)]
-    branches = [_branch("total", literal(""), pc, n, total, group=False, extra=per_kind)]
+    kinds = cast(per_kind[0], String)
+    for value in per_kind[1:]:
+        kinds = kinds + literal(",") + cast(value, String)
+    branches = [_branch("total", kinds, pc, n, total, group=False)]
     for name in DIMENSIONS:
         branches.append(_branch(name, pc.c[name], pc, n, total))
     bucket = case((pc.c.organisations >= 3, "3+"), else_=cast(pc.c.organisations, String))
     branches.append(_branch("organisations", bucket, pc, n, total))
     branches.append(_paths_branch(session, pc))
-    rows = session.execute(union_all(*branches)).all()
-
     out: dict = {name: [] for name in ("archetype", *DIMENSIONS, "organisations")}
     totals = {"companies": 0, "contacts": 0}
     paths = []
-    for figure, key, companies, contacts, *kinds in rows:
-        # PostgreSQL sums bigints as numeric (Decimal): counts are whole numbers.
+    # PostgreSQL sums bigints as numeric (Decimal): counts are whole numbers.
+    for figure, key, companies, contacts in session.execute(union_all(*branches)):
         companies, contacts = int(companies or 0), int(contacts or 0)
         if figure == "path":
-            paths.append({"steps": [s for s in key.split(">") if s], "companies": companies})
+            paths.append({"steps": _path_steps(key), "companies": companies})
         elif figure == "total":
-            totals = {"companies": companies or 0, "contacts": contacts or 0}
+            totals = {"companies": companies, "contacts": contacts}
+            kinds = [int(v) for v in key.split(",")]
             for i, kind in enumerate(INTERVENTION_KIND_SLUGS):
-                kind_companies, kind_contacts = int(kinds[2 * i] or 0), int(kinds[2 * i + 1] or 0)
+                kind_companies, kind_contacts = kinds[2 * i], kinds[2 * i + 1]
                 if kind_companies:
                     out["archetype"].append({"key": kind, "companies": kind_companies,
                                              "contacts": kind_contacts})
         else:
-            out[figure].append({"key": key, "companies": companies, "contacts": contacts or 0})
+            out[figure].append({"key": key, "companies": companies, "contacts": contacts})
     _name_municipalities(session, out["municipality"])
     for name in ("archetype", *DIMENSIONS):
         out[name].sort(key=lambda r: (-r["companies"], r["key"] or "~"))
@@ -145,35 +146,63 @@ def _day_number(session, day):
     return type_coerce(day - literal(_EPOCH, Date), Integer)
 
 
+def _or_no_step(session, key):
+    """A step key, or :data:`_NO_STEP` on SQLite for none (its ``min(a, b, …)`` is NULL when
+    any argument is; PostgreSQL's ``least`` skips NULLs, so there it stays NULL)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.coalesce(key, literal(_NO_STEP))
+    return key
+
+
+def _above(session, key, floor):
+    """``key`` if it is larger than ``floor``, else no step (NULL on PostgreSQL)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return case((key > floor, key), else_=literal(_NO_STEP))
+    return case((key > floor, key))
+
+
+def _fence(stmt):
+    """``stmt`` as a subquery the database computes once per row and does not fold into the
+    next level (which would repeat its expressions there): ``OFFSET 0``, a fence for both."""
+    return stmt.offset(0).subquery()
+
+
 def _paths_branch(session, pc):
     """Companies per path (the first :data:`PATH_STEPS` archetypes in order of first
-    occurrence, same day alphabetical), from the per-company first days: the path is the key,
-    ``scans>workshops>``.
+    occurrence, same day alphabetical), from the per-company step keys: the key of the row is
+    the path's ranks as digits, ``rank0 * 10000 + rank1 * 100 + rank2`` (a missing step: a
+    rank of 47 or more), which :func:`_path_steps` turns into archetypes.
 
-    Per company, each archetype met is a step key day number × 100 + its alphabetical rank, so
-    the keys sort by day, then archetype; the first step is the smallest key, each next one the
-    smallest key above the one before. Integers per company row: no unpivot, no sort. Each
-    level is materialised, so no step expression is repeated inside the next."""
-    keys = [case((pc.c[f"f{i}"].is_(None), literal(_NO_STEP)),
-                 else_=_day_number(session, pc.c[f"f{i}"]) * 100 + _RANK[a]).label(f"x{i}")
-            for i, a in enumerate(ARCHETYPE_SLUGS)]
-    level = (select(*keys, _least(session, keys).label("s0")).select_from(pc)
-             .cte("monitor_path_1").prefix_with("MATERIALIZED"))
+    Per company, each archetype met has a step key: its first day's number × 100 + its
+    alphabetical rank, so the keys sort by day, then archetype; the first step is the smallest
+    key, each next one the smallest key above the one before. Integers per company row: no
+    unpivot, no sort, no text until the few hundred paths are counted."""
+    x = [pc.c[f"x{i}"] for i in range(len(ARCHETYPE_SLUGS))]
+    level = _fence(select(*x, _least(session, x).label("s0")).select_from(pc))
     for n in range(1, PATH_STEPS):
         x = [level.c[f"x{i}"] for i in range(len(ARCHETYPE_SLUGS))]
         before = level.c[f"s{n - 1}"]
-        step = _least(session, [case((k > before, k), else_=literal(_NO_STEP)) for k in x])
+        step = _or_no_step(session, _least(session, [_above(session, k, before) for k in x]))
         stmt = select(*x, *(level.c[f"s{m}"] for m in range(n)), step.label(f"s{n}"))
-        level = (stmt.cte(f"monitor_path_{n + 1}").prefix_with("MATERIALIZED")
-                 if n < PATH_STEPS - 1 else stmt.subquery())
+        level = _fence(stmt)
+    ranks = [func.coalesce(level.c[f"s{n}"], literal(_NO_STEP)) % 100 for n in range(PATH_STEPS)]
+    key = ranks[0]
+    for rank in ranks[1:]:
+        key = key * 100 + rank
+    key = cast(key, String)
+    return (select(literal("path"), key, func.count(), literal(0))
+            .select_from(level).where(level.c.s0.is_not(None), level.c.s0 != _NO_STEP)
+            .group_by(key))
+
+
+def _path_steps(key: str) -> list[str]:
+    """The archetypes of a path key of :func:`_paths_branch`."""
     names = {r: a for a, r in _RANK.items()}
-    kinds = [case(names, value=level.c[f"s{n}"] % 100, else_=literal(""))
-             for n in range(PATH_STEPS)]
-    key = kinds[0]
-    for kind in kinds[1:]:
-        key = key + literal(">") + kind
-    return (select(literal("path"), key, func.count(), literal(0), *_NO_KINDS)
-            .select_from(level).where(level.c.s0 != _NO_STEP).group_by(key))
+    number, steps = int(key), []
+    for _ in range(PATH_STEPS):
+        number, rank = divmod(number, 100)
+        steps.append(names.get(rank))
+    return [s for s in reversed(steps) if s]
 
 
 def _name_municipalities(session, rows: list[dict]) -> None:
