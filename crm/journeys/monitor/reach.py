@@ -126,7 +126,8 @@ _NO_STEP = 2_147_483_647
 
 
 def _least(session, values):
-    """The smallest of ``values`` (none NULL): ``min(a, b, …)`` on SQLite, ``least`` elsewhere."""
+    """The smallest of ``values``: ``min(a, b, …)`` on SQLite (NULL when any is, so give it
+    none), ``least`` elsewhere (which skips NULLs)."""
     if session.get_bind().dialect.name == "sqlite":
         return func.min(*values)
     return func.least(*values)
