@@ -246,3 +246,19 @@ def test_a_password_set_by_an_administrator_ends_the_users_sessions(
     assert response.status_code == 302
     assert second_worker.get("/").status_code == 302  # signed out
     assert client.get("/").status_code == 200  # the administrator stays signed in
+
+
+def test_the_wsgi_entry_point_freezes_what_start_up_made(database_url, tmp_path):
+    """gunicorn's ``wsgi:app`` leaves the start-up objects out of the garbage collector's passes
+    (``gc.freeze``): tens of thousands of them, which full passes would otherwise walk."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.live import ROOT
+    env = {**os.environ, "CRM_DATABASE_URL": database_url, "CRM_REQUEST_LOG": "0",
+           "CRM_SECRET_KEY": "freeze-test-secret-key", "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", "import gc, wsgi; print(gc.get_freeze_count())"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout.split()[-1]) > 10_000
