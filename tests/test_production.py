@@ -3,6 +3,9 @@ process that another worker needs (two app instances on one database stand for t
 one test runs real gunicorn workers)."""
 import json
 import logging
+import os
+import subprocess
+import sys
 
 import pytest
 import sqlalchemy as sa
@@ -11,7 +14,7 @@ from crm import config as settings
 from crm.extensions import db
 from crm.models import Municipality
 from tests.conftest import PASSWORD, login, make_test_app
-from tests.live import HttpUser, free_port, running_gunicorn
+from tests.live import ROOT, HttpUser, free_port, running_gunicorn
 
 
 def log_lines(caplog) -> list[dict]:
@@ -248,14 +251,9 @@ def test_a_password_set_by_an_administrator_ends_the_users_sessions(
     assert client.get("/").status_code == 200  # the administrator stays signed in
 
 
-def test_the_wsgi_entry_point_freezes_what_start_up_made(database_url, tmp_path):
+def test_the_wsgi_entry_point_freezes_what_start_up_made(database_url):
     """gunicorn's ``wsgi:app`` leaves the start-up objects out of the garbage collector's passes
     (``gc.freeze``): tens of thousands of them, which full passes would otherwise walk."""
-    import os
-    import subprocess
-    import sys
-
-    from tests.live import ROOT
     env = {**os.environ, "CRM_DATABASE_URL": database_url, "CRM_REQUEST_LOG": "0",
            "CRM_SECRET_KEY": "freeze-test-secret-key", "PYTHONPATH": str(ROOT)}
     out = subprocess.run([sys.executable, "-c", "import gc, wsgi; print(gc.get_freeze_count())"],
