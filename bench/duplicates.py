@@ -60,7 +60,7 @@ def _plant(session, rng: random.Random) -> None:
     for name, sbi, section, size, municipality, province in originals:
         twin = _variant(name, rng)
         rows.append({"name": twin, "trade_names": "", "website": MARK,
-                     **search_fields(twin, "", None),
+                     **search_fields(twin, ""),
                      "sbi_code": sbi, "sbi_section": section, "size_class": size,
                      "municipality_id": municipality, "province_id": province})
     session.execute(sa.text(

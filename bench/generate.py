@@ -262,7 +262,7 @@ def company_rows(n: int, kvks: list[int], municipalities, seed: int):
         trade = maker.trade_names(name, activity)
         kvk = f"{kvks[i]:08d}"
         yield {"kvk": kvk, "name": name, "trade_names": trade,
-               **search_fields(name, trade, kvk), "sbi_code": code,
+               **search_fields(name, trade), "sbi_code": code,
                "sbi_section": section_for_sbi(code), "employees": employees,
                "size_class": size_class_for(employees) or size,
                "phase": rng.choice(phases), "municipality_id": municipality_id,

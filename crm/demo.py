@@ -228,7 +228,7 @@ def seed(session: Session, *, companies: int = 400, seed_value: int = 2025) -> l
             website=f"https://www.{slug}.example.nl" if rng.random() < 0.6 else None,
             digital_maturity=rng.choices(("onbekend", "laag", "middel", "hoog"),
                                          weights=(25, 30, 35, 10))[0],
-            **search_fields(name, trade_names, kvk))
+            **search_fields(name, trade_names))
         session.add(company)
         if rng.random() < 0.25:
             session.flush()

@@ -178,8 +178,8 @@ def make_company(app):
             municipality=municipality, province_id=municipality.province_id if municipality else None,
         )
         values.update(overrides)
-        values.setdefault("search_text", normalise(" ".join([name, values.get("trade_names") or "",
-                                                              values["kvk"] or ""])))
+        values.setdefault("search_text",
+                          normalise(" ".join([name, values.get("trade_names") or ""])))
         company = Company(**values)
         db.session.add(company)
         db.session.commit()

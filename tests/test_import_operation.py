@@ -280,7 +280,7 @@ def test_bulk_paths_index_the_new_companies_for_search(user, monkeypatch, make_c
 def test_fast_search_fields_equal_the_companies_helper(name, trade):
     from crm.imports.write import fast_search_fields
     from crm.journeys.companies import search_fields
-    assert fast_search_fields(name, trade, "01234567") == search_fields(name, trade, "01234567")
+    assert fast_search_fields(name, trade) == search_fields(name, trade)
 
 
 DMA = ("KvK;Datum;Digitale bedrijfsstrategie;Digitale paraatheid;Mensgerichte digitalisering;"

@@ -36,6 +36,30 @@ def test_rules_live_in_the_database(app, make_company):
         db.session.rollback()
 
 
+def test_a_companys_province_is_its_municipalitys(app, make_company):
+    """One foreign key on (municipality, province): another province, or a province without
+    a municipality, is refused by the database itself."""
+    import pytest
+    import sqlalchemy as sa
+    from sqlalchemy.exc import IntegrityError
+
+    from crm.models import Municipality
+    company = make_company(municipality="Utrecht")
+    utrecht = db.session.scalars(sa.select(Municipality).filter_by(name="Utrecht")).one()
+    assert company.province_id == utrecht.province_id
+    for values in [{"m": utrecht.id, "p": utrecht.province_id % 12 + 1},
+                   {"m": None, "p": utrecht.province_id}]:
+        with pytest.raises(IntegrityError):
+            db.session.execute(sa.text("UPDATE companies SET municipality_id = :m, "
+                                       "province_id = :p WHERE id = :id"),
+                               {**values, "id": company.id})
+            db.session.flush()
+        db.session.rollback()
+    db.session.execute(sa.text("UPDATE companies SET municipality_id = NULL, province_id = NULL "
+                               "WHERE id = :id"), {"id": company.id})
+    db.session.rollback()
+
+
 def test_upgrading_a_database_with_data_keeps_it(tmp_path):
     """Later migrations run on a populated SQLite database (tables rebuilt under foreign keys)."""
     import sqlalchemy as sa
@@ -65,5 +89,42 @@ def test_upgrading_a_database_with_data_keeps_it(tmp_path):
             assert conn.execute(sa.text(
                 "SELECT intake_point FROM organisations WHERE id = 1")).scalar() == 0
             assert conn.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_search_text_loses_the_kvk_number_on_upgrade(tmp_path):
+    """Migration 0022: existing rows' search text drops the KVK number it ended in, and the
+    FTS5 table follows (substring search on the number finds nothing any more)."""
+    import sqlalchemy as sa
+    from flask_migrate import downgrade, upgrade
+
+    from tests.conftest import make_test_app
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    app = make_test_app(url, tmp_path)
+    with app.app_context():
+        upgrade(revision="0021")
+        with db.engine.begin() as conn:
+            for id_, kvk, text in [(1, "01234567", "bakkerij de ruyter 01234567"),
+                                   (2, None, "zonder nummer"),
+                                   (3, "76543210", "al zonder nummer")]:
+                conn.execute(sa.text(
+                    "INSERT INTO companies (id, kvk, name, trade_names, sort_name, search_text, "
+                    "non_mailing, digital_maturity, created_at, version) VALUES (:id, :kvk, "
+                    "'X', '', 'x', :text, 0, 'onbekend', CURRENT_TIMESTAMP, 1)"),
+                    {"id": id_, "kvk": kvk, "text": text})
+        upgrade()
+        with db.engine.connect() as conn:
+            texts = dict(conn.execute(sa.text("SELECT id, search_text FROM companies")).all())
+            assert texts == {1: "bakkerij de ruyter", 2: "zonder nummer", 3: "al zonder nummer"}
+            fts = "SELECT rowid FROM company_fts WHERE company_fts MATCH :q"
+            assert conn.execute(sa.text(fts), {"q": '"234567"'}).all() == []
+            assert conn.execute(sa.text(fts), {"q": '"ruyter"'}).scalars().all() == [1]
+            indexes = {i["name"] for i in sa.inspect(conn).get_indexes("companies")}
+            assert not indexes & {"ix_companies_sbi_section", "ix_companies_size_class"}
+        downgrade(revision="0021")
+        with db.engine.connect() as conn:
+            texts = dict(conn.execute(sa.text("SELECT id, search_text FROM companies")).all())
+            assert texts[1] == "bakkerij de ruyter 01234567"
         db.session.remove()
         db.engine.dispose()

@@ -42,6 +42,16 @@ def test_kvk_with_leading_zero_spaces_and_dots(app, make_company, typed):
     assert names(search(typed))[0] == "Nul Vooraan B.V."
 
 
+def test_kvk_numbers_are_found_from_their_start_names_anywhere(app, make_company):
+    """Digits find KVK numbers that start with them; substring search holds names and trade
+    names, not KVK numbers (migration 0022), so digits from the middle of a KVK number find
+    only names containing them."""
+    make_company(name="Smederij Oost", kvk="55512345")
+    make_company(name="Garage 512 B.V.", kvk="77700001")
+    assert names(search("555123")) == ["Smederij Oost"]
+    assert names(search("512")) == ["Garage 512 B.V."]
+
+
 def test_name_prefix_before_substring(app, make_company):
     make_company(name="Van den Berg Installatietechniek B.V.")
     make_company(name="Bergsma Bouw")

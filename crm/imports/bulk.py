@@ -68,13 +68,13 @@ def _nothing():
 
 
 @contextmanager
-def _sqlite_bulk_search_index(session):
+def _sqlite_bulk_search_index(session, filled=False):
     """SQLite: index many new companies in the FTS5 table with one INSERT … SELECT instead of
     the per-row trigger of migration 0003 (measured: six times less work). The trigger is
     dropped and re-created with its own SQL inside the import's transaction, so a failure or a
     crash at any point rolls all of it back: the trigger and the index stay as they were.
     Elsewhere (PostgreSQL, or no open transaction to do it in) the database indexes per row."""
-    if session.get_bind().dialect.name != "sqlite":
+    if filled or session.get_bind().dialect.name != "sqlite":
         yield
         return
     trigger_sql = session.execute(text(
@@ -102,7 +102,14 @@ def _sqlite_bulk_search_index(session):
         session.execute(text(f"PRAGMA cache_size = {int(cache)}"))
 
 
-def execute(session, plan: Plan) -> None:
+def many_new_companies(session):
+    """Around several plans of new companies (an import written in parts): SQLite fills the
+    search index for all of them at the end; pass ``search_index_filled=True`` to
+    :func:`execute` inside."""
+    return _sqlite_bulk_search_index(session)
+
+
+def execute(session, plan: Plan, *, search_index_filled: bool = False) -> None:
     """Write the plan in batches. The caller's transaction makes it all or nothing."""
     table = plan.table
     if plan.extras:
@@ -120,7 +127,8 @@ def execute(session, plan: Plan) -> None:
                 _execute(session, insert(intervention_topics), topics)
     elif len(plan.inserts) >= BULK_INDEX_MIN:
         # The database's bulk insert (bare table); SQLite also fills the search index at once.
-        with _sqlite_bulk_search_index(session) if table is Company.__table__ else _nothing():
+        with (_sqlite_bulk_search_index(session, search_index_filled)
+              if table is Company.__table__ else _nothing()):
             for start in range(0, len(plan.inserts), BATCH):
                 _execute(session, table, plan.inserts[start:start + BATCH])
     else:

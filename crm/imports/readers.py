@@ -119,12 +119,13 @@ def read_csv(data: bytes) -> Table:
     try:
         for cells in reader:
             number += 1
-            if not any(c.strip() for c in cells):
+            joined = "".join(cells)  # one string: blank rows and long cells found in C
+            if not joined.strip():
                 continue
             if headers is None:
                 headers = _headers(cells, number)
                 continue
-            _check_row(cells, number)
+            _check_row(cells, number, len(joined))
             rows.append((number, cells))  # cells are stripped where they are read
     except csv.Error as exc:
         raise FileProblem(N_("Row %(row)d cannot be read: %(problem)s"), row=number + 1,
@@ -144,11 +145,12 @@ def _headers(cells: list, number: int) -> list[str]:
     return headers
 
 
-def _check_row(cells: list, number: int) -> None:
+def _check_row(cells: list, number: int, length: int) -> None:
+    """``length``: the row's characters, all cells together."""
     if number > MAX_ROWS + 1:
         raise FileProblem(N_("The file has more than %(max)d rows. Split it into smaller "
                              "files."), max=MAX_ROWS)
-    if sum(map(len, cells)) <= MAX_CELL:
+    if length <= MAX_CELL:
         return
     for cell in cells:
         if len(cell) > MAX_CELL:
@@ -200,7 +202,7 @@ def read_xlsx(data: bytes) -> Table:
                 if headers is None:
                     headers = _headers(cells, number)
                     continue
-                _check_row(cells, number)
+                _check_row(cells, number, sum(map(len, cells)))
                 rows.append((number, cells))
         except FileProblem:
             raise

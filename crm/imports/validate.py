@@ -12,7 +12,7 @@ from .parsers import (Bad, Municipalities, parse_bool, parse_bottlenecks, parse_
                       parse_email, parse_employees, parse_establishment, parse_kind,
                       parse_kvk, parse_name, parse_phase, parse_phone, parse_sbi, parse_size,
                       parse_past_date, parse_score, parse_text, parse_topics,
-                      parse_trade_names, parse_website, vocabularies)
+                      parse_trade_names, parse_website)
 
 
 @dataclass
@@ -89,8 +89,13 @@ def parsers(kind: str, municipalities: Municipalities | None) -> dict:
 
 
 def check_rows(kind: str, headers: list[str], rows, mapping: list[str | None],
-               municipalities: Municipalities | None = None) -> Checked:
-    """Parse every mapped, non-empty cell of every row; required fields must be filled in."""
+               municipalities: Municipalities | None = None,
+               first_rows: dict[str, int] | None = None) -> Checked:
+    """Parse every mapped, non-empty cell of every row; required fields must be filled in.
+
+    A company's KVK number may be in the file once: a later row with the same number is an
+    error naming the first. ``first_rows`` (KVK number → its first row in the whole file, see
+    :func:`first_rows_by_kvk`) lets the rows be checked in parts and in any order."""
     table = parsers(kind, municipalities)
     columns = [(i, key, headers[i] if i < len(headers) else "", table[key])
                for i, key in enumerate(mapping) if key]
@@ -98,7 +103,7 @@ def check_rows(kind: str, headers: list[str], rows, mapping: list[str | None],
     valid: list[tuple[int, dict]] = []
     errors: list[RowError] = []
     invalid: set[int] = set()
-    seen_kvk: dict[str, int] = {}
+    seen_kvk: dict[str, int] = {} if first_rows is None else first_rows
     unique_kvk = kind == "companies"
     required = {f.key: N_("Fill in this cell: it is required.")
                 for f in fields_of(kind) if f.required}
@@ -134,3 +139,17 @@ def check_rows(kind: str, headers: list[str], rows, mapping: list[str | None],
         else:
             valid.append((number, values))
     return Checked(valid, errors, invalid, len(rows))
+
+
+def first_rows_by_kvk(rows, index: int) -> dict[str, int]:
+    """KVK number → the first row it is in, for the KVK numbers in column ``index`` that
+    parse (the others are reported when their row is checked)."""
+    first: dict[str, int] = {}
+    for number, cells in rows:
+        text = cells[index].strip() if index < len(cells) else ""
+        if text:
+            try:
+                first.setdefault(parse_kvk(text), number)
+            except Bad:
+                pass
+    return first

@@ -133,11 +133,11 @@ def validate_company(data: dict, *, session) -> dict:
     return values
 
 
-def search_fields(name: str, trade_names: str, kvk: str | None) -> dict:
-    """The derived columns search uses, from the name, trade names and KVK number."""
+def search_fields(name: str, trade_names: str) -> dict:
+    """The derived columns search uses, from the name and trade names (the KVK number is
+    searched on its own column)."""
     return {"sort_name": normalise(name)[:200],
-            "search_text": normalise(" ".join([name, trade_names.replace("\n", " "),
-                                               kvk or ""]))}
+            "search_text": normalise(" ".join([name, trade_names.replace("\n", " ")]))}
 
 
 def company_by_kvk(kvk: str) -> Select:
@@ -152,8 +152,7 @@ def create_company(data: dict, *, by: User) -> Company:
         existing = session.scalars(company_by_kvk(values["kvk"])).first()
         if existing is not None:
             raise DuplicateKvk(existing)
-    company = Company(**values, **search_fields(values["name"], values["trade_names"],
-                                                values.get("kvk")),
+    company = Company(**values, **search_fields(values["name"], values["trade_names"]),
                       created_by_id=by.id, created_at=utcnow())
     session.add(company)
     session.flush()
@@ -181,8 +180,7 @@ def update_company(company: Company, data: dict, *, by: User, version: int | Non
     with session.no_autoflush:
         for key, value in changed.items():
             setattr(company, key, value)
-        for key, value in search_fields(company.name, company.trade_names,
-                                        company.kvk).items():
+        for key, value in search_fields(company.name, company.trade_names).items():
             setattr(company, key, value)
         company.updated_by_id = by_id
         company.updated_at = utcnow()

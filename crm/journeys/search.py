@@ -5,7 +5,7 @@ Results come in tiers, most relevant first, without duplicates:
 1. the company with exactly that KVK number;
 2. companies whose KVK number starts with the digits typed (ordered by KVK number);
 3. companies whose name starts with the text (ordered by ``sort_name``);
-4. companies with the text anywhere in name, trade names or KVK number (ordered by
+4. companies with the text anywhere in their name or trade names (ordered by
    ``sort_name``; three characters or more, answered by a trigram index);
 5. companies located in a municipality of that name (ordered by ``sort_name``).
 

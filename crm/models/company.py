@@ -2,8 +2,8 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import (Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint, false, func)
+from sqlalchemy import (Boolean, CheckConstraint, ForeignKey, ForeignKeyConstraint, Index,
+                        Integer, String, Text, UniqueConstraint, false, func)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, SortKey, UTCDateTime, utcnow
@@ -71,6 +71,12 @@ class Company(Base):
         CheckConstraint(_in("digital_maturity", Maturity), name="maturity_known"),
         CheckConstraint("length(trim(name)) > 0", name="name_not_blank"),
         CheckConstraint("version > 0", name="version_positive"),
+        # The province is the municipality's: one foreign key checks both (migration 0022;
+        # one check per row written instead of two), and no province without a municipality.
+        ForeignKeyConstraint(["municipality_id", "province_id"],
+                             ["municipalities.id", "municipalities.province_id"]),
+        CheckConstraint("municipality_id IS NOT NULL OR province_id IS NULL",
+                        name="province_follows_municipality"),
         # Name-ordered ranges: browsing and name prefixes (per province), places (per
         # municipality). On PostgreSQL they carry what search filters on (migration 0019), so a
         # range is read from the index alone; SQLite's indexes end in the rowid (= id) anyway.
@@ -98,24 +104,25 @@ class Company(Base):
     trade_names: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: Lower-cased, accent-free name: the key for ordered prefix search.
     sort_name: Mapped[str] = mapped_column(SortKey)
-    #: Lower-cased, accent-free name, trade names and KVK number: what substring search matches.
+    #: Lower-cased, accent-free name and trade names: what substring search matches (KVK
+    #: numbers are found on ``kvk``, exactly or by their start; migration 0022).
     search_text: Mapped[str] = mapped_column(Text)
     #: SBI 2008 activity code (2 to 5 digits).
     sbi_code: Mapped[str | None] = mapped_column(String(5))
     #: SBI section letter derived from the code: the sector used in reporting.
-    sbi_section: Mapped[str | None] = mapped_column(ForeignKey("sbi_sections.letter"), index=True)
+    sbi_section: Mapped[str | None] = mapped_column(ForeignKey("sbi_sections.letter"))
     #: Number of working persons, when known.
     employees: Mapped[int | None] = mapped_column(Integer)
     #: Size class; derived from ``employees`` when that is known.
-    size_class: Mapped[str | None] = mapped_column(String(12), index=True)
+    size_class: Mapped[str | None] = mapped_column(String(12))
     #: Phase: starter, scale-up or overig.
     phase: Mapped[str | None] = mapped_column(String(12))
     #: KVK non-mailing indicator: the company does not want unsolicited mail.
     non_mailing: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: Municipality of the (main) establishment.
-    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id"))
+    municipality_id: Mapped[int | None] = mapped_column(Integer)
     #: Province, derived from the municipality (kept on the row for fast filtering).
-    province_id: Mapped[int | None] = mapped_column(ForeignKey("provinces.id"))
+    province_id: Mapped[int | None] = mapped_column(Integer)
     #: Website.
     website: Mapped[str | None] = mapped_column(String(300))
     #: Overall digital maturity: laag, middel, hoog or onbekend.
@@ -133,8 +140,11 @@ class Company(Base):
     #: Optimistic-locking counter: an edit based on an older version is refused.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
-    municipality: Mapped[Municipality | None] = relationship()
-    province: Mapped[Province | None] = relationship()
+    # Each by its own column (the foreign key above covers both together).
+    municipality: Mapped[Municipality | None] = relationship(
+        primaryjoin="foreign(Company.municipality_id) == Municipality.id")
+    province: Mapped[Province | None] = relationship(
+        primaryjoin="foreign(Company.province_id) == Province.id")
     section: Mapped[SbiSection | None] = relationship()
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])

@@ -1,5 +1,5 @@
 """Reference data: provinces, municipalities, named regions and SBI 2008 sections."""
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
@@ -32,6 +32,10 @@ class Province(Base):
 
 class Municipality(Base):
     __tablename__ = "municipalities"
+    __table_args__ = (
+        # What a company's (municipality, province) pair refers to (migration 0022).
+        UniqueConstraint("id", "province_id", name="uq_municipalities_id_province_id"),
+    )
 
     #: Surrogate key.
     id: Mapped[int] = mapped_column(primary_key=True)

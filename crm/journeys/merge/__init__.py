@@ -65,7 +65,7 @@ def _merged_values(survivor, duplicate, choices) -> dict:
         values[derived] = getattr(chosen, derived)
     if values["employees"] is not None:
         values["size_class"] = size_class_for(values["employees"])
-    values.update(search_fields(values["name"], values["trade_names"], values["kvk"]))
+    values.update(search_fields(values["name"], values["trade_names"]))
     return values
 
 
@@ -185,8 +185,7 @@ def unmerge(merge: CompanyMerge, *, by: User) -> CompanyMerge:
     before = {k: plain(getattr(survivor, k)) for k in restore}
     for field, value in restore.items():
         setattr(survivor, field, value)
-    for field, value in search_fields(survivor.name, survivor.trade_names,
-                                      survivor.kvk).items():
+    for field, value in search_fields(survivor.name, survivor.trade_names).items():
         setattr(survivor, field, value)
     if restore:
         survivor.updated_by_id = by_id
