@@ -67,6 +67,18 @@ def _nothing():
     yield
 
 
+def open_sqlite_transaction(session) -> bool:
+    """SQLite: make sure the driver's transaction is open (pysqlite opens it at the first data
+    change), so that DDL or a savepoint that follows belongs to it and is not committed on its
+    own. Returns whether a transaction is open (always True elsewhere)."""
+    if session.get_bind().dialect.name != "sqlite":
+        return True
+    raw = session.connection().connection.dbapi_connection
+    if not raw.in_transaction:
+        session.execute(text("UPDATE companies SET id = id WHERE 0 = 1"))
+    return raw.in_transaction
+
+
 @contextmanager
 def _sqlite_bulk_search_index(session, filled=False):
     """SQLite: index many new companies in the FTS5 table with one INSERT … SELECT instead of
@@ -80,12 +92,7 @@ def _sqlite_bulk_search_index(session, filled=False):
     trigger_sql = session.execute(text(
         "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :name"),
         {"name": _FTS_TRIGGER}).scalar()
-    raw = session.connection().connection.dbapi_connection
-    if trigger_sql and not raw.in_transaction:
-        # pysqlite opens its transaction at the first data change; make sure it is open, or the
-        # DROP TRIGGER below would be committed on its own.
-        session.execute(text("UPDATE companies SET id = id WHERE 0 = 1"))
-    if not trigger_sql or not raw.in_transaction:
+    if not trigger_sql or not open_sqlite_transaction(session):  # DROP TRIGGER is in it
         yield
         return
     last_id = session.scalar(select(func.coalesce(func.max(Company.id), 0)))

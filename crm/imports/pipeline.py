@@ -22,7 +22,6 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 
 from flask import current_app, has_app_context
-from sqlalchemy import text
 from sqlalchemy.orm import scoped_session
 
 from . import bulk
@@ -90,16 +89,6 @@ def _name_key(index: int | None):
     return lambda row: row[1][index].strip().lower() if index < len(row[1]) else ""
 
 
-def _open_transaction(session) -> None:
-    """SQLite: make sure the driver's transaction is open, so the savepoint nests in it (a
-    SAVEPOINT outside a transaction would start one that its RELEASE commits)."""
-    if session.get_bind().dialect.name != "sqlite":
-        return
-    raw = session.connection().connection.dbapi_connection
-    if not raw.in_transaction:
-        session.execute(text("UPDATE companies SET id = id WHERE 0 = 1"))
-
-
 def import_companies(session, table, mapping: list, columns: dict[str, str], places, *,
                      mode: str, by_id, now) -> tuple[Checked, Written]:
     """Check every row of ``table`` and write the valid ones, part by part, in the caller's
@@ -114,7 +103,8 @@ def import_companies(session, table, mapping: list, columns: dict[str, str], pla
     checked = Checked([], [], set(), len(rows))
     done = Written()
     refuse = False
-    _open_transaction(session)
+    # On SQLite a SAVEPOINT outside a transaction would start one that its RELEASE commits.
+    bulk.open_sqlite_transaction(session)
     savepoint = session.begin_nested()
     writer = _Writer(session, current_app._get_current_object() if has_app_context() else None,
                      many=len(rows) - len(existing) >= bulk.BULK_INDEX_MIN)
