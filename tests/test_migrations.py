@@ -95,7 +95,8 @@ def test_upgrading_a_database_with_data_keeps_it(tmp_path):
 
 def test_search_text_loses_the_kvk_number_on_upgrade(tmp_path):
     """Migration 0022: existing rows' search text drops the KVK number it ended in, and the
-    FTS5 table follows (substring search on the number finds nothing any more)."""
+    FTS5 table follows (substring search on the number finds nothing any more); a province
+    that is not the municipality's becomes the municipality's."""
     import sqlalchemy as sa
     from flask_migrate import downgrade, upgrade
 
@@ -105,18 +106,26 @@ def test_search_text_loses_the_kvk_number_on_upgrade(tmp_path):
     with app.app_context():
         upgrade(revision="0021")
         with db.engine.begin() as conn:
-            for id_, kvk, text in [(1, "01234567", "bakkerij de ruyter 01234567"),
-                                   (2, None, "zonder nummer"),
-                                   (3, "76543210", "al zonder nummer")]:
+            place, province = conn.execute(sa.text(
+                "SELECT id, province_id FROM municipalities WHERE name = 'Utrecht'")).one()
+            other = province % 12 + 1
+            # 1: another province than its municipality's; 2: a province without a place.
+            for id_, kvk, text, m, p in [(1, "01234567", "bakkerij de ruyter 01234567", place,
+                                          other),
+                                         (2, None, "zonder nummer", None, other),
+                                         (3, "76543210", "al zonder nummer", place, province)]:
                 conn.execute(sa.text(
                     "INSERT INTO companies (id, kvk, name, trade_names, sort_name, search_text, "
-                    "non_mailing, digital_maturity, created_at, version) VALUES (:id, :kvk, "
-                    "'X', '', 'x', :text, 0, 'onbekend', CURRENT_TIMESTAMP, 1)"),
-                    {"id": id_, "kvk": kvk, "text": text})
+                    "non_mailing, digital_maturity, created_at, version, municipality_id, "
+                    "province_id) VALUES (:id, :kvk, 'X', '', 'x', :text, 0, 'onbekend', "
+                    "CURRENT_TIMESTAMP, 1, :m, :p)"),
+                    {"id": id_, "kvk": kvk, "text": text, "m": m, "p": p})
         upgrade()
         with db.engine.connect() as conn:
             texts = dict(conn.execute(sa.text("SELECT id, search_text FROM companies")).all())
             assert texts == {1: "bakkerij de ruyter", 2: "zonder nummer", 3: "al zonder nummer"}
+            provinces = dict(conn.execute(sa.text("SELECT id, province_id FROM companies")).all())
+            assert provinces == {1: province, 2: None, 3: province}  # the municipality's
             fts = "SELECT rowid FROM company_fts WHERE company_fts MATCH :q"
             assert conn.execute(sa.text(fts), {"q": '"234567"'}).all() == []
             assert conn.execute(sa.text(fts), {"q": '"ruyter"'}).scalars().all() == [1]
