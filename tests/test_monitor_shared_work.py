@@ -18,9 +18,9 @@ def reach_threads(monkeypatch):
     seen = []
     real = monitor_figures._reach_on_own_connection
 
-    def spy(engine, scope_):
+    def spy(engine, scope_, queue):
         seen.append(threading.get_ident())
-        return real(engine, scope_)
+        return real(engine, scope_, queue)
 
     monkeypatch.setattr(monitor_figures, "_reach_on_own_connection", spy)
     return seen
@@ -51,3 +51,23 @@ def test_a_transaction_that_wrote_counts_its_own_uncommitted_contacts(data, reac
     assert after["contacts"] == before["contacts"] + 1
     assert len(reach_threads) == 1  # only the first view was shared
     db.session.rollback()
+
+
+def test_the_other_statements_are_each_computed_once_by_whichever_connection_is_free(
+        data, monkeypatch):
+    done = []
+    real = monitor_figures._shared_work
+
+    def spied(scope_):
+        queue = real(scope_)
+        for n, (name, compute) in enumerate(queue):
+            queue[n] = (name, lambda s, name=name, compute=compute:
+                        done.append((name, threading.get_ident())) or compute(s))
+        return queue
+
+    monkeypatch.setattr(monitor_figures, "_shared_work", spied)
+    user = data.users.coordinator
+    figures = dashboard_figures(db.session, scope(user), user)
+    assert sorted(name for name, _thread in done) == ["dma", "kind_contacts", "referrals",
+                                                      "survey"]
+    assert figures["funnel"]["sent"] > 0 and figures["reach"]["archetype"]

@@ -7,6 +7,7 @@ import pypdf
 import pytest
 import time_machine
 
+from crm.extensions import db
 from tests import monitor_data
 from tests.monitor_data import TODAY
 
@@ -89,6 +90,29 @@ def test_every_table_downloads_as_csv_for_dutch_excel(data, login_as):
                  "journey_paths", "journey_stalled", "survey_questions", "survey_archetype",
                  "survey_organisation", "dma_change", "dma_organisation", "dma_archetype"):
         assert client.get(f"/monitor?{PERIOD}&format=csv&table={name}").status_code == 200, name
+
+
+def test_the_page_lists_the_25_busiest_senders_and_the_csv_all_of_them(
+        make_org, make_user, make_company, login_as):
+    receiver = make_org(name="Ontvanger")
+    staff = make_user(org=receiver, role="staff")
+    senders = [make_org(name=f"Verwijzer {n:02d}") for n in range(30)]
+    for n, sender in enumerate(senders):
+        company = make_company(name=f"Doorverwezen {n}", municipality="Utrecht")
+        for day in range(1 + n % 3):  # Verwijzer 02, 05, 08 … sent three
+            monitor_data.referral(company, sender, receiver, "requested",
+                                  monitor_data.at(2026, 3, 2 + day))
+    db.session.commit()
+    client = login_as(staff)
+    html = client.get(f"/monitor?{PERIOD}").get_data(as_text=True)
+    table = html.split('data-table="referrals_by_sender"', 1)[1].split("</table>", 1)[0]
+    listed = [row.split("</th>", 1)[0] for row in table.split('<th scope="row">')[1:]]
+    assert len(listed) == 25
+    assert listed[0].startswith("Verwijzer ") and int(listed[0][-2:]) % 3 == 2  # most first
+    assert "The first 25 of 30 rows" in html or "De eerste 25 van 30 rijen" in html
+    raw = client.get(f"/monitor?{PERIOD}&format=csv&table=referrals_by_sender").get_data()
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert sorted(r[0] for r in rows[1:]) == [s.name for s in senders]
 
 
 def test_regional_pdf_has_the_figures_dutch_dates_and_page_numbers(data, login_as):

@@ -17,6 +17,9 @@ from ..reference import sbi_sections
 SIZE = {"zzp": "zzp", "micro": "micro", "klein": "small", "middelgroot": "medium-sized",
         "groot": "large"}
 MATURITY = {"laag": "low", "middel": "medium", "hoog": "high", "onbekend": "unknown"}
+#: Organisations listed on the page per sender/receiver table, most referrals first (in a
+#: national network one organisation hears from hundreds; the CSV and PDF have them all).
+ORGANISATION_PAGE_ROWS = 25
 
 
 @dataclass
@@ -139,10 +142,10 @@ def monitor_tables(figures: dict) -> list[Table]:
                         states, section="referrals"))
     tables.append(Table("referrals_by_sender", _("Per sending organisation"),
                         _org_columns(_("Sender")), _org_rows(figures["by_sender"]),
-                        section="referrals"))
+                        section="referrals", page_rows=ORGANISATION_PAGE_ROWS))
     tables.append(Table("referrals_by_receiver", _("Per receiving organisation"),
                         _org_columns(_("Receiver")), _org_rows(figures["by_receiver"]),
-                        section="referrals"))
+                        section="referrals", page_rows=ORGANISATION_PAGE_ROWS))
     flows = [[f"{r['from_name']} → {r['to_name']}", r["companies"], r["referrals"],
               r["accepted"], r["completed"], r["acceptance_rate"], r["completion_rate"]]
              for r in figures["flows"]]

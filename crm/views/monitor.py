@@ -95,18 +95,27 @@ def _query(params: dict, scope) -> dict:
     return query
 
 
-def _page_cell(value) -> str:
+def _page_cell(decimal: str):
+    """The page's cell text: dates as ``3 mrt 2026``, numbers with the locale's decimal sign
+    (looked up once per page: a page can have thousands of cells)."""
     from datetime import date
     from .labels import short_date
-    if isinstance(value, date):
-        return short_date(value)
-    return cell_text(value, decimal="." if str(get_locale() or "nl") == "en" else ",")
+
+    def text(value) -> str:
+        if type(value) is int or type(value) is str:
+            return str(value)
+        if isinstance(value, date):
+            return short_date(value)
+        return cell_text(value, decimal=decimal)
+    return text
 
 
 @bp.context_processor
 def _monitor_helpers():
     from flask import current_app
-    return {"cell_text": _page_cell, "has_saved_views": "journeys" in current_app.blueprints}
+    decimal = "." if str(get_locale() or "nl") == "en" else ","
+    return {"cell_text": _page_cell(decimal),
+            "has_saved_views": "journeys" in current_app.blueprints}
 
 
 @bp.get("")

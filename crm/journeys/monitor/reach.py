@@ -2,9 +2,11 @@
 sector, size class, maturity and municipality, and how many organisations each company met.
 
 One statement: the interventions in scope are first aggregated per company (contacts, number of
-organisations, contacts per kind, with FILTER clauses) in a materialised CTE; every breakdown
-then groups those per-company rows, so the interventions are read once, and the totals and all
-kinds come from one pass over the per-company rows.
+organisations, the first day of each archetype, whether it had each other kind, with FILTER
+clauses) in a materialised CTE; every breakdown then groups those per-company rows, so the
+interventions are read once, and the totals and the companies per kind come from one pass over
+the per-company rows. The contacts per kind need no per-company pass: one plain count per kind
+(:func:`contacts_per_kind`), which the dashboard runs on its other connection.
 """
 from datetime import date
 
@@ -29,17 +31,23 @@ DIMENSIONS = {
 }
 
 
+#: Kinds that are no archetype (no path step): per company only whether it had them.
+OTHER_KINDS = [k for k in INTERVENTION_KIND_SLUGS if k not in ARCHETYPE_SLUGS]
+
+
 def per_company(session, scope: MonitorScope):
     """Per company in scope with interventions in the period: its dimensions, ``contacts``,
-    ``organisations``, ``k0``…``kN`` (contacts per kind, in INTERVENTION_KIND_SLUGS order) and
+    ``organisations``, ``k0``…``kN`` (contacts per kind of :data:`OTHER_KINDS`) and
     ``x0``…``x11`` (the step key of each archetype's first day, in ARCHETYPE_SLUGS order, for
-    the paths; see :func:`_paths_branch`)."""
+    the paths and the companies per archetype; see :func:`_paths_branch`)."""
     # Conditional aggregates as FILTER clauses (SQLite ≥ 3.30, PostgreSQL): a third cheaper per
-    # intervention than the equivalent CASE expressions on SQLite.
+    # intervention than the equivalent CASE expressions on SQLite. Every FILTER is evaluated for
+    # every intervention, so there are as few as the figures need: an archetype's step key says
+    # whether the company had it, and the contacts per kind are counted without the companies.
     kinds = [func.count().filter(Intervention.kind == k).label(f"k{i}")
-             for i, k in enumerate(INTERVENTION_KIND_SLUGS)]
+             for i, k in enumerate(OTHER_KINDS)]
     # Each intervention passes one archetype's filter, so its key is computed once.
-    day = _day_number(session, Intervention.occurred_on)
+    day = day_number(session, Intervention.occurred_on)
     firsts = [_or_no_step(session, func.min(day * 100 + _RANK[a]).filter(Intervention.kind == a))
               .label(f"x{i}") for i, a in enumerate(ARCHETYPE_SLUGS)]
     return (select(Company.id.label("company_id"),
@@ -53,6 +61,15 @@ def per_company(session, scope: MonitorScope):
             .group_by(Company.id, *DIMENSIONS.values()))
 
 
+def contacts_per_kind(session, scope: MonitorScope) -> dict[str, int]:
+    """``{kind: contacts}`` of the interventions in scope (kinds without any left out)."""
+    return {kind: int(n) for kind, n in session.execute(
+        select(Intervention.kind, func.count())
+        .select_from(Company).join(Intervention, Intervention.company_id == Company.id)
+        .where(*company_conditions(scope), *intervention_conditions(scope))
+        .group_by(Intervention.kind))}
+
+
 def _branch(figure: str, key, pc, companies, contacts, group=True):
     stmt = select(literal(figure).label("figure"), cast(key, String).label("key"),
                   companies.label("companies"), contacts.label("contacts")).select_from(pc)
@@ -61,18 +78,27 @@ def _branch(figure: str, key, pc, companies, contacts, group=True):
 
 def reach(session, scope: MonitorScope) -> dict:
     """``{"contacts", "companies_reached", "archetype": [...], "sector": [...], "size_class",
-    "maturity", "municipality", "organisations": [...]}``; rows are ``{"key", "companies",
-    "contacts"}`` (municipality rows also ``name``), suppressed in cross-organisation views."""
+    "maturity", "municipality", "organisations": [...], "paths": [...]}``; rows are ``{"key",
+    "companies", "contacts"}`` (municipality rows also ``name``), suppressed in
+    cross-organisation views."""
+    return finish_reach(count_reach(session, scope), contacts_per_kind(session, scope), scope)
+
+
+def count_reach(session, scope: MonitorScope) -> dict:
+    """The reach statement's counts, before the contacts per kind are added and small cells
+    suppressed (:func:`finish_reach`)."""
     pc = per_company(session, scope).cte("monitor_pc").prefix_with("MATERIALIZED")
     n = func.count()
     total = func.coalesce(func.sum(pc.c.contacts), 0)
-    # The whole scope in one row, with per kind the companies and contacts in its key (one
-    # text, so that the other rows need no empty columns for them): one pass over the
-    # per-company rows for all kinds.
+    # The whole scope in one row, with the companies per kind in its key (one text, so that
+    # the other rows need no empty columns for them): one pass over the per-company rows.
     per_kind = []
-    for i in range(len(INTERVENTION_KIND_SLUGS)):
-        col = pc.c[f"k{i}"]
-        per_kind += [func.count().filter(col > 0), func.coalesce(func.sum(col), 0)]
+    for kind in INTERVENTION_KIND_SLUGS:
+        if kind in ARCHETYPE_SLUGS:
+            per_kind.append(func.count().filter(
+                _had_step(session, pc.c[f"x{ARCHETYPE_SLUGS.index(kind)}"])))
+        else:
+            per_kind.append(func.count().filter(pc.c[f"k{OTHER_KINDS.index(kind)}"] > 0))
     kinds = cast(per_kind[0], String)
     for value in per_kind[1:]:
         kinds = kinds + literal(",") + cast(value, String)
@@ -82,25 +108,30 @@ def reach(session, scope: MonitorScope) -> dict:
     bucket = case((pc.c.organisations >= 3, "3+"), else_=cast(pc.c.organisations, String))
     branches.append(_branch("organisations", bucket, pc, n, total))
     branches.append(_paths_branch(session, pc))
-    out: dict = {name: [] for name in ("archetype", *DIMENSIONS, "organisations")}
-    totals = {"companies": 0, "contacts": 0}
-    paths = []
+    out: dict = {name: [] for name in ("archetype", *DIMENSIONS, "organisations", "paths")}
+    out["total"] = {"companies": 0, "contacts": 0}
     # PostgreSQL sums bigints as numeric (Decimal): counts are whole numbers.
     for figure, key, companies, contacts in session.execute(union_all(*branches)):
         companies, contacts = int(companies or 0), int(contacts or 0)
         if figure == "path":
-            paths.append({"steps": _path_steps(key), "companies": companies})
+            out["paths"].append({"steps": _path_steps(key), "companies": companies})
         elif figure == "total":
-            totals = {"companies": companies, "contacts": contacts}
-            kinds = [int(v) for v in key.split(",")]
-            for i, kind in enumerate(INTERVENTION_KIND_SLUGS):
-                kind_companies, kind_contacts = kinds[2 * i], kinds[2 * i + 1]
-                if kind_companies:
-                    out["archetype"].append({"key": kind, "companies": kind_companies,
-                                             "contacts": kind_contacts})
+            out["total"] = {"companies": companies, "contacts": contacts}
+            for kind, kind_companies in zip(INTERVENTION_KIND_SLUGS, key.split(",")):
+                if int(kind_companies):
+                    out["archetype"].append({"key": kind, "companies": int(kind_companies)})
         else:
             out[figure].append({"key": key, "companies": companies, "contacts": contacts})
     _name_municipalities(session, out["municipality"])
+    return out
+
+
+def finish_reach(counted: dict, kind_contacts: dict[str, int], scope: MonitorScope) -> dict:
+    """The figures of :func:`reach` from :func:`count_reach`'s counts and
+    :func:`contacts_per_kind` (computed on another connection by the dashboard)."""
+    out = {name: counted[name] for name in ("archetype", *DIMENSIONS, "organisations")}
+    out["archetype"] = [{**r, "contacts": kind_contacts.get(r["key"], 0)}
+                        for r in out["archetype"]]
     for name in ("archetype", *DIMENSIONS):
         out[name].sort(key=lambda r: (-r["companies"], r["key"] or "~"))
     order = {"1": 1, "2": 2, "3+": 3}
@@ -111,8 +142,8 @@ def reach(session, scope: MonitorScope) -> dict:
     out["organisations"].sort(key=lambda r: order[r["key"]])
     applies = scope.cross_organisation
     result = {name: suppress_rows(rows_, applies=applies) for name, rows_ in out.items()}
-    total_row = suppress_rows([{"key": "", **totals}], applies=applies)[0]
-    paths.sort(key=lambda p: (-p["companies"], p["steps"]))
+    total_row = suppress_rows([{"key": "", **counted["total"]}], applies=applies)[0]
+    paths = sorted(counted["paths"], key=lambda p: (-p["companies"], p["steps"]))
     result["paths"] = suppress_rows(paths[:TOP_PATHS], applies=applies)
     result["companies_reached"] = total_row["companies"]
     result["contacts"] = total_row["contacts"]
@@ -139,7 +170,7 @@ def _least(session, values):
 _EPOCH = date(1900, 1, 1)
 
 
-def _day_number(session, day):
+def day_number(session, day):
     """A day as an integer that sorts like the day: days since :data:`_EPOCH` on PostgreSQL
     (integer arithmetic), YYYYMMDD from the ISO text on SQLite (which keeps dates as text)."""
     if session.get_bind().dialect.name == "sqlite":
@@ -153,6 +184,13 @@ def _or_no_step(session, key):
     if session.get_bind().dialect.name == "sqlite":
         return func.coalesce(key, literal(_NO_STEP))
     return key
+
+
+def _had_step(session, key):
+    """Whether a per-company step key stands for a step (see :func:`_or_no_step`)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return key != literal(_NO_STEP)
+    return key.is_not(None)
 
 
 def _above(session, key, floor):
