@@ -34,7 +34,7 @@ def dashboard_figures(session, scope: MonitorScope, viewer) -> dict:
     "by_sender", "by_receiver", "flows", "journeys", "impact"}``."""
     out: dict = {}
     queue = _shared_work(scope)
-    _sort_memory(session)
+    _planner_settings(session)
     if _may_share(session):
         with ThreadPoolExecutor(max_workers=1) as pool:
             pending = pool.submit(_reach_on_own_connection, session.get_bind(), scope, queue)
@@ -104,7 +104,7 @@ def _work_through(queue: deque, session, out: dict) -> None:
 def _reach_on_own_connection(engine, scope: MonitorScope, queue: deque) -> dict:
     """The reach statement, then shared work from ``queue``, on a connection of its own."""
     with Session(engine) as own:
-        _sort_memory(own)
+        _planner_settings(own)
         out = {"reach": count_reach(own, scope)}
         _work_through(queue, own, out)
         own.commit()  # read only: COMMIT keeps PostgreSQL's prepared statements
@@ -116,7 +116,7 @@ def _reach_on_own_connection(engine, scope: MonitorScope, queue: deque) -> dict:
 WORK_MEM = "64MB"
 
 
-def _sort_memory(session) -> None:
+def _planner_settings(session) -> None:
     """Planner settings for the rest of this transaction on PostgreSQL (``set_config(…,
     true)`` is ``SET LOCAL``), each measured on the benchmark region (100,000 companies,
     260,000 contacts in 12 months):
