@@ -17,7 +17,14 @@ from __future__ import annotations
 import itertools
 from xml.sax.saxutils import escape
 
-from reportlab.graphics.shapes import Drawing, Line, Rect, String
+from reportlab import rl_config
+
+# ReportLab checks every attribute set on a graphics shape against its declared type, a
+# development aid that took a third of drawing the dashboard's charts; the shapes here are
+# built from numbers and strings this module checked. The setting is read when
+# reportlab.graphics.shapes is first imported (nothing else in the app imports it): so here.
+rl_config.shapeChecking = 0
+from reportlab.graphics.shapes import Drawing, Line, Rect, String  # noqa: E402
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 

@@ -113,6 +113,14 @@ def test_referral_states_funnel_and_medians_for_an_organisation(data):
     assert ab["acceptance_rate"] == 50.0 and ab["completion_rate"] == 25.0
 
 
+def test_the_median_of_an_even_number_of_durations_is_the_mean_of_the_middle_two(data):
+    # Accepted after 1, 2 and 4 days (above); a fourth after 5 days: (2 + 4) / 2.
+    monitor_data.referral(data.companies[5], data.orgs.a, data.orgs.c, "in-progress",
+                          monitor_data.at(2026, 4, 1, 10), accepted=monitor_data.at(2026, 4, 6, 10))
+    f = referrals(db.session, scope(data.users.staff_a))["funnel"]
+    assert f["median_days_to_accept"] == 3.0
+
+
 def test_small_referral_cells_are_suppressed_across_organisations(data):
     ref = referrals(db.session, scope(data.users.coordinator))
     assert ref["states"]["completed"] == "< 5" and ref["states"]["accepted"] == 0
@@ -147,6 +155,19 @@ def test_stalled_referrals_are_counted_for_all_and_listed_as_far_as_visible(data
     monitor_data.give_consent(data.companies[2], data.orgs.a)
     rows = stalled(db.session, admin_scope, data.users.admin)["rows"]
     assert [r["name"] for r in rows] == ["Utrechts Bedrijf 3"]
+
+
+def test_the_stalled_list_shows_the_latest_up_to_its_limit_and_counts_all_visible(data):
+    user = data.users.coordinator
+    whole = stalled(db.session, scope(user), user)
+    assert whole["visible"] == 3
+    newest_first = [r["referral_id"] for r in sorted(
+        whole["rows"], key=lambda r: (r["sent_at"], r["referral_id"]), reverse=True)]
+    assert [r["referral_id"] for r in whole["rows"]] == newest_first
+    first = stalled(db.session, scope(user), user, limit=2)
+    assert first["visible"] == 3 and first["companies"] == whole["companies"]
+    assert first["rows"] == whole["rows"][:2]
+    assert all(r["from_name"] and r["to_name"] and r["kvk"] for r in first["rows"])
 
 
 # --- impact -----------------------------------------------------------------------------------

@@ -176,9 +176,15 @@ def main(argv=None) -> None:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
     parser.add_argument("--clients", type=int, default=8, help="client processes")
+    parser.add_argument("--rate", type=float, default=0,
+                        help="requests/s offered in the mix, spread over the clients (random "
+                             "arrivals; each request timed from when it was due); 0: a closed "
+                             "loop, the next request as soon as the previous was answered")
     parser.add_argument("--pages", type=int, default=50,
                         help="companies whose page the page-only phases open")
     parser.add_argument("--skip-build", action="store_true", help="use the dataset as it is")
+    parser.add_argument("--mix-only", action="store_true",
+                        help="only the mix (no bare-Flask and rendering-limit phases)")
     parser.add_argument("--seed", type=int, default=3)
     args = parser.parse_args(argv)
     url = args.database_url
@@ -199,12 +205,16 @@ def main(argv=None) -> None:
             for n, (org, uid) in enumerate(clients_plan):
                 mine = {"companies": shared["companies"], "queries": shared["queries"],
                         "inbox": shared["inboxes"].get(org, []), "dashboard": dashboard,
-                        "other_orgs": [o for o in shared["orgs"] if o != org][:50]}
+                        "other_orgs": [o for o in shared["orgs"] if o != org][:50],
+                        "rate": args.rate / args.clients}
                 jobs.append((base, addresses[uid], dataset.PASSWORD, mine, args.duration,
                              args.seed + n))
             mix, seconds = phase(pool, client.run_mix, jobs, args.duration)
-            report("the mix", mix, seconds)
+            report("the mix" + (f", {args.rate:g} requests/s offered" if args.rate else
+                                ", closed loop"), mix, seconds)
 
+            if args.mix_only:
+                return
             pages = [f"/companies/{c}" for c in shared["companies"][:args.pages]]
             rendered = [f"/_bench/companies/{c}/rendered"
                         for c in shared["companies"][:args.pages]]

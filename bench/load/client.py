@@ -91,8 +91,13 @@ class Session:
         return self.token
 
 
-def timed(results, name, call):
+def timed(results, name, call, since: float | None = None):
+    """Make the request; its time counts from ``since`` (the moment it was due, with an
+    arrival rate) when that is earlier than now: a request sent late because the one before
+    took long has waited that long too."""
     started = time.perf_counter()
+    if since is not None:
+        started = min(started, since)
     try:
         status = call().status_code
     except (OSError, http.client.HTTPException) as exc:
@@ -102,8 +107,13 @@ def timed(results, name, call):
 
 
 def run_mix(args) -> list:
-    """One client process: ``args`` = (base, email, password, plan, seconds, seed)."""
+    """One client process: ``args`` = (base, email, password, plan, seconds, seed).
+
+    Without ``plan["rate"]`` a closed loop: the next request as soon as the previous one was
+    answered. With it (requests/s of this client), requests are due at random moments
+    (Poisson arrivals at that rate) and each one's time counts from when it was due."""
     base, email, password, plan, seconds, seed = args
+    rate = plan.get("rate") or 0
     rng = random.Random(seed)
     session = Session(base, email, password)
     session.csrf(plan["companies"][0])
@@ -114,37 +124,45 @@ def run_mix(args) -> list:
     inbox = list(plan["inbox"])
     today = time.strftime("%Y-%m-%d")
     http = session.http
+    due = time.perf_counter()
     while time.time() < deadline:
+        if rate:
+            due += rng.expovariate(rate)
+            wait = due - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+        since = due if rate else None
         kind = rng.choices(names, weights)[0]
         if kind == "search":
             q = rng.choice(plan["queries"])
-            timed(results, kind, lambda: http.get("/", {"q": q}))
+            timed(results, kind, lambda: http.get("/", {"q": q}), since)
         elif kind == "company page":
             cid = rng.choice(plan["companies"])
-            timed(results, kind, lambda: http.get(f"/companies/{cid}"))
+            timed(results, kind, lambda: http.get(f"/companies/{cid}"), since)
         elif kind == "log intervention":
             cid = rng.choice(plan["companies"])
             token = session.csrf(cid)
             timed(results, kind, lambda: http.post(
                 f"/companies/{cid}/interventions/new",
                 {"csrf_token": token, "kind": "telefoon", "occurred_on": today,
-                 "bottlenecks": ["kunnen"], "summary": "Belafspraak over de volgende stap"}))
+                 "bottlenecks": ["kunnen"], "summary": "Belafspraak over de volgende stap"}),
+                since)
         elif kind == "referral action":
             cid = rng.choice(plan["companies"])
             token = session.csrf(cid)
             if inbox and rng.random() < 0.5:
                 rid = inbox.pop()
                 timed(results, kind, lambda: http.post(f"/referrals/{rid}/accept",
-                                                       {"csrf_token": token}))
+                                                       {"csrf_token": token}), since)
             else:
                 to = rng.choice(plan["other_orgs"])
                 timed(results, kind, lambda: http.post(
                     f"/companies/{cid}/refer",
                     {"csrf_token": token, "to_organisation_id": str(to),
                      "question": "Kunt u helpen met een webshopkoppeling?",
-                     "entrepreneur_agrees": "y"}))
+                     "entrepreneur_agrees": "y"}), since)
         else:
-            timed(results, kind, lambda: http.get(plan["dashboard"]))
+            timed(results, kind, lambda: http.get(plan["dashboard"]), since)
     return results, started
 
 

@@ -6,7 +6,8 @@ Overdue: still ``requested`` after its accept-by date (working days, see
 :mod:`crm.journeys.referrals`). "Accepted" in the funnel counts every referral that was ever
 accepted (it may have moved on to in-progress, completed or failed since).
 """
-from sqlalchemy import Float, String, and_, case, cast, func, literal, null, select, union_all
+from sqlalchemy import (Float, Integer, String, and_, case, cast, func, literal, null, select,
+                        union_all)
 
 from ...models import Company, Organisation, Referral
 from .scope import MonitorScope, company_conditions, referral_conditions
@@ -38,14 +39,17 @@ def _days(session, later, earlier):
     return cast(func.julianday(later) - func.julianday(earlier), Float)
 
 
-def _median(durations):
-    """The median of a one-column select of numbers, as a scalar subquery (portable: window
-    functions)."""
+def _median(session, durations):
+    """The median of a one-column select of numbers (the mean of the middle two of an even
+    number), as a scalar subquery: PostgreSQL's ``percentile_cont`` (one sort), elsewhere the
+    mean of the rows numbered ⌊(n + 1) / 2⌋ and ⌊(n + 2) / 2⌋ (window functions)."""
     d = durations.subquery()
+    if session.get_bind().dialect.name == "postgresql":
+        return select(func.percentile_cont(0.5).within_group(d.c.days)).scalar_subquery()
     ranked = select(d.c.days, func.row_number().over(order_by=d.c.days).label("rn"),
                     func.count().over().label("cnt")).subquery()
     return (select(func.avg(ranked.c.days))
-            .where(ranked.c.rn.in_([(ranked.c.cnt + 1) / 2, (ranked.c.cnt + 2) / 2]))
+            .where(ranked.c.rn.in_([(ranked.c.cnt + 1) // 2, (ranked.c.cnt + 2) // 2]))
             .scalar_subquery())
 
 
@@ -53,19 +57,27 @@ def _days_value(value) -> float | None:
     return None if value is None else round(float(value), 1)
 
 
-def _counts(prefix_cols):
-    sr = prefix_cols
+def _counts(sr, whole: bool = False):
+    """The counts of a row; the distinct companies among the accepted and the overdue ones
+    only for the whole scope (the funnel's suppression needs them; each is a sort per group
+    on PostgreSQL, so the per-state, per-organisation and flow rows leave them empty)."""
+    if not whole:
+        return [*_plain_counts(sr), *(cast(null(), Integer) for _ in range(2))]
+    return [*_plain_counts(sr),
+            func.count(case((sr.c.ever_accepted == 1, sr.c.company_id)).distinct())
+            .label("accepted_companies"),
+            func.count(case((sr.c.overdue == 1, sr.c.company_id)).distinct())
+            .label("overdue_companies")]
+
+
+def _plain_counts(sr):
     return [func.count().label("referrals"),
             func.count(sr.c.company_id.distinct()).label("companies"),
             func.sum(sr.c.ever_accepted).label("accepted"),
             func.sum(case((sr.c.status == "completed", 1), else_=0)).label("completed"),
             func.sum(case((sr.c.status == "rejected", 1), else_=0)).label("rejected"),
             func.sum(case((sr.c.status == "failed", 1), else_=0)).label("failed"),
-            func.sum(sr.c.overdue).label("overdue"),
-            func.count(case((sr.c.ever_accepted == 1, sr.c.company_id)).distinct())
-            .label("accepted_companies"),
-            func.count(case((sr.c.overdue == 1, sr.c.company_id)).distinct())
-            .label("overdue_companies")]
+            func.sum(sr.c.overdue).label("overdue")]
 
 
 def referrals(session, scope: MonitorScope) -> dict:
@@ -78,8 +90,9 @@ def referrals(session, scope: MonitorScope) -> dict:
     accept_days = _days(session, sr.c.accepted_at, sr.c.created_at)
     complete_days = _days(session, sr.c.closed_at, sr.c.created_at)
     medians = [
-        _median(select(accept_days.label("days")).where(sr.c.accepted_at.is_not(None))),
-        _median(select(complete_days.label("days")).where(
+        _median(session, select(accept_days.label("days"))
+                .where(sr.c.accepted_at.is_not(None))),
+        _median(session, select(complete_days.label("days")).where(
             sr.c.status == "completed", sr.c.closed_at.is_not(None)))]
     branches = [
         select(literal("status"), sr.c.status, blank, *_counts(sr), none, none)
@@ -92,7 +105,7 @@ def referrals(session, scope: MonitorScope) -> dict:
                cast(sr.c.to_organisation_id, String), *_counts(sr), none, none)
         .group_by(sr.c.from_organisation_id, sr.c.to_organisation_id),
         # The whole scope in one row, with the medians: the CTE is evaluated once.
-        select(literal("whole"), blank, blank, *_counts(sr), *medians),
+        select(literal("whole"), blank, blank, *_counts(sr, whole=True), *medians),
     ]
     rows = session.execute(union_all(*branches)).all()
     states = {s: 0 for s in STATES}

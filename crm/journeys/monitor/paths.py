@@ -81,22 +81,28 @@ def stalled(session, scope: MonitorScope, viewer, limit: int = STALLED_LIMIT) ->
                   .cte("monitor_stalled").prefix_with("MATERIALIZED"))
     c = candidates.c
     # The visibility rules apply to each candidate's own referral row, joined by key (an
-    # IN over the candidates was planned as a nested loop over the CTE: 3,345 × 3,345).
-    # The listed company is an alias, so the rules' own company condition stays theirs. The
-    # candidates come from the covering ix_referrals_monitor; the reason is read from the row
-    # here, for the listed ones.
+    # IN over the candidates was planned as a nested loop over the CTE: 3,345 × 3,345), and
+    # count the visible ones before the first ``limit`` of them are kept; only those are
+    # joined to their company and organisations for the names. The listed company is an
+    # alias, so the rules' own company condition stays theirs. The candidates come from the
+    # covering ix_referrals_monitor; the reason is read from the row the rules read.
+    listed = (select(c.id, c.company_id, c.from_id, c.to_id, c.status, c.sent_at, c.due,
+                     Referral.reason, func.count().over().label("visible"))
+              .select_from(candidates)
+              .join(Referral, Referral.id == c.id)
+              .where(referral_route_filter(viewer))
+              .order_by(c.sent_at.desc(), c.id.desc()).limit(limit).subquery())
+    v = listed.c
     shown, sender, receiver = aliased(Company), aliased(Organisation), aliased(Organisation)
     total_col = select(func.count()).select_from(candidates).scalar_subquery()
     rows = session.execute(
-        select(shown.id, shown.kvk, shown.name, sender.name, receiver.name, c.status,
-               c.sent_at, c.due, Referral.reason, c.id, func.count().over(), total_col)
-        .select_from(candidates)
-        .join(Referral, Referral.id == c.id)
-        .join(shown, shown.id == c.company_id)
-        .join(sender, sender.id == c.from_id)
-        .join(receiver, receiver.id == c.to_id)
-        .where(referral_route_filter(viewer))
-        .order_by(c.sent_at.desc(), c.id.desc()).limit(limit)).all()
+        select(shown.id, shown.kvk, shown.name, sender.name, receiver.name, v.status,
+               v.sent_at, v.due, v.reason, v.id, v.visible, total_col)
+        .select_from(listed)
+        .join(shown, shown.id == v.company_id)
+        .join(sender, sender.id == v.from_id)
+        .join(receiver, receiver.id == v.to_id)
+        .order_by(v.sent_at.desc(), v.id.desc())).all()
     if rows:
         visible_count, total = rows[0][10], rows[0][11]
     else:

@@ -3,14 +3,16 @@ sector, size class, maturity and municipality, and how many organisations each c
 
 One statement: the interventions in scope are first aggregated per company (contacts, number of
 organisations, the first day of each archetype, whether it had each other kind, with FILTER
-clauses) in a materialised CTE; every breakdown then groups those per-company rows, so the
+clauses) in a materialised CTE; the breakdowns then group those per-company rows (sector, size
+class, maturity and number of organisations together, the cells added up per breakdown in
+Python; municipalities apart), so the
 interventions are read once, and the totals and the companies per kind come from one pass over
 the per-company rows. The contacts per kind need no per-company pass: one plain count per kind
 (:func:`contacts_per_kind`), which the dashboard runs on its other connection.
 """
 from datetime import date
 
-from sqlalchemy import (Date, Integer, String, case, cast, func, literal, select,
+from sqlalchemy import (Date, Integer, String, case, cast, func, literal, null, select,
                         type_coerce, union_all)
 
 from ...models import Company, Intervention, Municipality
@@ -37,24 +39,31 @@ OTHER_KINDS = [k for k in INTERVENTION_KIND_SLUGS if k not in ARCHETYPE_SLUGS]
 
 def per_company(session, scope: MonitorScope):
     """Per company in scope with interventions in the period: its dimensions, ``contacts``,
-    ``organisations``, ``k0``…``kN`` (contacts per kind of :data:`OTHER_KINDS`) and
+    ``organisations``, ``k0``…``kN`` (1 if it had that kind of :data:`OTHER_KINDS`, else
+    NULL: the companies per kind are then a plain ``count(k)``) and
     ``x0``…``x11`` (the step key of each archetype's first day, in ARCHETYPE_SLUGS order, for
     the paths and the companies per archetype; see :func:`_paths_branch`)."""
     # Conditional aggregates as FILTER clauses (SQLite ≥ 3.30, PostgreSQL): a third cheaper per
     # intervention than the equivalent CASE expressions on SQLite. Every FILTER is evaluated for
     # every intervention, so there are as few as the figures need: an archetype's step key says
     # whether the company had it, and the contacts per kind are counted without the companies.
-    kinds = [func.count().filter(Intervention.kind == k).label(f"k{i}")
+    kinds = [func.max(literal(1)).filter(Intervention.kind == k).label(f"k{i}")
              for i, k in enumerate(OTHER_KINDS)]
     # Each intervention passes one archetype's filter, so its key is computed once.
     day = day_number(session, Intervention.occurred_on)
     firsts = [_or_no_step(session, func.min(day * 100 + _RANK[a]).filter(Intervention.kind == a))
-              .label(f"x{i}") for i, a in enumerate(ARCHETYPE_SLUGS)]
+              for a in ARCHETYPE_SLUGS]
+    ends = []
+    if session.get_bind().dialect.name != "sqlite":
+        # The first and the last step key (see :func:`_paths_branch`) from the same
+        # aggregates: PostgreSQL computes identical aggregates of a statement once (SQLite
+        # would compute each FILTERed one again: there they are a level further).
+        ends = [_least(session, firsts).label("s0"), _greatest(session, firsts).label("last")]
     return (select(Company.id.label("company_id"),
                    *(col.label(name) for name, col in DIMENSIONS.items()),
                    func.count().label("contacts"),
                    func.count(Intervention.organisation_id.distinct()).label("organisations"),
-                   *kinds, *firsts)
+                   *kinds, *(key.label(f"x{i}") for i, key in enumerate(firsts)), *ends)
             .select_from(Company)
             .join(Intervention, Intervention.company_id == Company.id)
             .where(*company_conditions(scope), *intervention_conditions(scope))
@@ -70,10 +79,9 @@ def contacts_per_kind(session, scope: MonitorScope) -> dict[str, int]:
         .group_by(Intervention.kind))}
 
 
-def _branch(figure: str, key, pc, companies, contacts, group=True):
-    stmt = select(literal(figure).label("figure"), cast(key, String).label("key"),
-                  companies.label("companies"), contacts.label("contacts")).select_from(pc)
-    return stmt.group_by(key) if group else stmt
+#: Between the values of a cell's key (no sector, size class, maturity or number of
+#: organisations contains it; an empty value stands for none).
+_CELL = "|"
 
 
 def reach(session, scope: MonitorScope) -> dict:
@@ -95,21 +103,32 @@ def count_reach(session, scope: MonitorScope) -> dict:
     per_kind = []
     for kind in INTERVENTION_KIND_SLUGS:
         if kind in ARCHETYPE_SLUGS:
-            per_kind.append(func.count().filter(
-                _had_step(session, pc.c[f"x{ARCHETYPE_SLUGS.index(kind)}"])))
+            per_kind.append(_companies_with_step(
+                session, pc.c[f"x{ARCHETYPE_SLUGS.index(kind)}"]))
         else:
-            per_kind.append(func.count().filter(pc.c[f"k{OTHER_KINDS.index(kind)}"] > 0))
+            per_kind.append(func.count(pc.c[f"k{OTHER_KINDS.index(kind)}"]))
     kinds = cast(per_kind[0], String)
     for value in per_kind[1:]:
         kinds = kinds + literal(",") + cast(value, String)
-    branches = [_branch("total", kinds, pc, n, total, group=False)]
-    for name in DIMENSIONS:
-        branches.append(_branch(name, pc.c[name], pc, n, total))
+    # The breakdowns by sector, size class, maturity and number of organisations from one
+    # grouping by all four (a few hundred cells), added up per breakdown here; the
+    # municipalities (hundreds in a national organisation's work) apart: two passes over the
+    # per-company rows instead of five.
     bucket = case((pc.c.organisations >= 3, "3+"), else_=cast(pc.c.organisations, String))
-    branches.append(_branch("organisations", bucket, pc, n, total))
-    branches.append(_paths_branch(session, pc))
-    out: dict = {name: [] for name in ("archetype", *DIMENSIONS, "organisations", "paths")}
+    groups = [pc.c.sector, pc.c.size_class, pc.c.maturity, bucket]
+    cell = func.coalesce(cast(groups[0], String), "")
+    for column in groups[1:]:
+        cell = cell + literal(_CELL) + func.coalesce(cast(column, String), "")
+    municipality = cast(pc.c.municipality, String)
+    branches = [select(literal("total").label("figure"), cast(kinds, String).label("key"),
+                       n.label("companies"), total.label("contacts")).select_from(pc),
+                select(literal("cell"), cell, n, total).select_from(pc).group_by(*groups),
+                select(literal("municipality"), municipality, n, total).select_from(pc)
+                .group_by(municipality),
+                _paths_branch(session, pc)]
+    out: dict = {name: [] for name in ("archetype", "municipality", "paths")}
     out["total"] = {"companies": 0, "contacts": 0}
+    cells: dict = {name: {} for name in ("sector", "size_class", "maturity", "organisations")}
     # PostgreSQL sums bigints as numeric (Decimal): counts are whole numbers.
     for figure, key, companies, contacts in session.execute(union_all(*branches)):
         companies, contacts = int(companies or 0), int(contacts or 0)
@@ -120,8 +139,16 @@ def count_reach(session, scope: MonitorScope) -> dict:
             for kind, kind_companies in zip(INTERVENTION_KIND_SLUGS, key.split(",")):
                 if int(kind_companies):
                     out["archetype"].append({"key": kind, "companies": int(kind_companies)})
-        else:
+        elif figure == "municipality":
             out[figure].append({"key": key, "companies": companies, "contacts": contacts})
+        else:
+            for name, value in zip(cells, key.split(_CELL)):
+                counted = cells[name].setdefault(value or None, [0, 0])
+                counted[0] += companies
+                counted[1] += contacts
+    for name, counted in cells.items():
+        out[name] = [{"key": key, "companies": companies, "contacts": contacts}
+                     for key, (companies, contacts) in counted.items()]
     _name_municipalities(session, out["municipality"])
     return out
 
@@ -152,6 +179,8 @@ def finish_reach(counted: dict, kind_contacts: dict[str, int], scope: MonitorSco
 
 #: Archetypes in the order a same-day tie is broken (alphabetical), and their rank.
 _RANK = {a: r for r, a in enumerate(sorted(ARCHETYPE_SLUGS))}
+#: Rank → archetype.
+_BY_RANK = {r: a for a, r in _RANK.items()}
 #: A missing step: larger than every step key (and no rank of :data:`_RANK` modulo 100).
 _NO_STEP = 2_147_483_647
 
@@ -186,11 +215,12 @@ def _or_no_step(session, key):
     return key
 
 
-def _had_step(session, key):
-    """Whether a per-company step key stands for a step (see :func:`_or_no_step`)."""
+def _companies_with_step(session, key):
+    """How many per-company step keys stand for a step (see :func:`_or_no_step`): on
+    PostgreSQL those that are not NULL, a plain ``count(key)`` (no FILTER to evaluate)."""
     if session.get_bind().dialect.name == "sqlite":
-        return key != literal(_NO_STEP)
-    return key.is_not(None)
+        return func.count().filter(key != literal(_NO_STEP))
+    return func.count(key)
 
 
 def _above(session, key, floor):
@@ -206,6 +236,15 @@ def _fence(stmt):
     return stmt.offset(0).subquery()
 
 
+def _greatest(session, keys):
+    """The largest step key of ``keys`` that stands for a step, or none: ``greatest`` on
+    PostgreSQL (which skips NULLs); on SQLite each key modulo :data:`_NO_STEP` (a missing
+    step's key is :data:`_NO_STEP`, so it counts as 0), 0 when there is none."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.max(*(k % literal(_NO_STEP) for k in keys))
+    return func.greatest(*keys)
+
+
 def _paths_branch(session, pc):
     """Companies per path (the first :data:`PATH_STEPS` archetypes in order of first
     occurrence, same day alphabetical), from the per-company step keys: the key of the row is
@@ -215,32 +254,48 @@ def _paths_branch(session, pc):
     Per company, each archetype met has a step key: its first day's number × 100 + its
     alphabetical rank, so the keys sort by day, then archetype; the first step is the smallest
     key, each next one the smallest key above the one before. Integers per company row: no
-    unpivot, no sort, no text until the few hundred paths are counted."""
-    x = [pc.c[f"x{i}"] for i in range(len(ARCHETYPE_SLUGS))]
-    level = _fence(select(*x, _least(session, x).label("s0")).select_from(pc))
+    unpivot, no sort, no text until the few hundred paths are counted. The largest key
+    (``last``) is taken with the first: a company whose step so far is its last (half the
+    companies have at most one archetype, four in five at most two) skips the twelve
+    comparisons of the next step."""
+    no_step = literal(_NO_STEP) if session.get_bind().dialect.name == "sqlite" else null()
+    # The first step (and the last key) come with the per-company row on PostgreSQL, a level
+    # further on SQLite; each next step is computed a level further, fenced where the next
+    # level refers to it twelve times; on PostgreSQL the last step is only part of the path
+    # key, computed in the final grouping.
+    level = pc
+    if "s0" not in pc.c:
+        x = [pc.c[f"x{i}"] for i in range(len(ARCHETYPE_SLUGS))]
+        level = _fence(select(*x, _least(session, x).label("s0"),
+                              _greatest(session, x).label("last")).select_from(pc))
+    steps = [level.c.s0]
     for n in range(1, PATH_STEPS):
         x = [level.c[f"x{i}"] for i in range(len(ARCHETYPE_SLUGS))]
-        before = level.c[f"s{n - 1}"]
+        before = steps[-1]
         step = _or_no_step(session, _least(session, [_above(session, k, before) for k in x]))
-        stmt = select(*x, *(level.c[f"s{m}"] for m in range(n)), step.label(f"s{n}"))
-        level = _fence(stmt)
-    ranks = [func.coalesce(level.c[f"s{n}"], literal(_NO_STEP)) % 100 for n in range(PATH_STEPS)]
+        step = case((level.c.last > before, step), else_=no_step)
+        if n == PATH_STEPS - 1 and session.get_bind().dialect.name != "sqlite":
+            steps.append(step)  # (SQLite evaluates a grouping key per row twice: fenced)
+            break
+        level = _fence(select(*x, *(s.label(f"s{m}") for m, s in enumerate(steps)),
+                              level.c.last, step.label(f"s{n}")))
+        steps = [level.c[f"s{m}"] for m in range(n + 1)]
+    ranks = [func.coalesce(step, literal(_NO_STEP)) % 100 for step in steps]
     key = ranks[0]
     for rank in ranks[1:]:
         key = key * 100 + rank
     key = cast(key, String)
     return (select(literal("path"), key, func.count(), literal(0))
-            .select_from(level).where(level.c.s0.is_not(None), level.c.s0 != _NO_STEP)
+            .select_from(level).where(steps[0].is_not(None), steps[0] != _NO_STEP)
             .group_by(key))
 
 
 def _path_steps(key: str) -> list[str]:
     """The archetypes of a path key of :func:`_paths_branch`."""
-    names = {r: a for a, r in _RANK.items()}
     number, steps = int(key), []
     for _ in range(PATH_STEPS):
         number, rank = divmod(number, 100)
-        steps.append(names.get(rank))
+        steps.append(_BY_RANK.get(rank))
     return [s for s in reversed(steps) if s]
 
 
