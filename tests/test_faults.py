@@ -4,7 +4,6 @@ never a race against the clock."""
 import contextlib
 import os
 import signal
-import sqlite3
 import threading
 import time
 
@@ -45,7 +44,7 @@ def database_goes_away_at(statement_prefix: str):
             return
         fired.append(statement)
         if admin is None:
-            raise sqlite3.OperationalError("disk I/O error")
+            raise engine.dialect.dbapi.OperationalError("disk I/O error")  # the driver's own
         pid = conn.connection.dbapi_connection.info.backend_pid
         with admin.connect() as other:
             other.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})

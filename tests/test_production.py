@@ -155,6 +155,36 @@ def test_bench_endpoints_exist_only_when_switched_on(client, database_url, tmp_p
     assert page.status_code == 200 and "Rendertest B.V." in page.get_data(as_text=True)
 
 
+def test_the_rendering_limit_renders_the_page_the_real_one_is(database_url, tmp_path,
+                                                              make_user, make_company,
+                                                              monkeypatch):
+    """A long journey: the held timeline is the real page's (its latest steps), not the whole
+    journey, so the rendering limit times the same HTML."""
+    import re
+    from datetime import date, timedelta
+
+    from crm.models import Intervention
+    from crm.views import health
+    from crm.views.companies import TIMELINE_WINDOW
+    monkeypatch.setattr(health, "_held", {})  # held per process: not another test's company
+    app = make_test_app(database_url, tmp_path, BENCH_ENDPOINTS=True)
+    bench = app.test_client()
+    user = make_user()
+    company = make_company(user.organisation, name="Lange Reis B.V.")
+    db.session.add_all(Intervention(company=company, organisation=user.organisation,
+                                    occurred_on=date(2026, 1, 1) + timedelta(days=n),
+                                    kind="telefoon", summary=f"Stap {n:03d}")
+                       for n in range(TIMELINE_WINDOW + 10))
+    db.session.commit()
+    login(bench, user)
+
+    def steps(path):
+        return re.findall(r"Stap \d{3}", bench.get(path).get_data(as_text=True))
+    real = steps(f"/companies/{company.id}")
+    assert len(real) == TIMELINE_WINDOW
+    assert steps(f"/_bench/companies/{company.id}/rendered") == real
+
+
 # -- nothing in the process that another worker needs -----------------------------------------
 
 @pytest.fixture

@@ -52,6 +52,8 @@ def build(url: str, companies: int, events: int, organisations: int, users: int)
     engine = sa.create_engine(url)
     dataset.ensure_network(engine, organisations, users)
     dataset.top_up_events(engine, events)
+    if dated := dataset.date_referrals(engine):
+        print(f"{dated:,} referrals dated by their contact", flush=True)
     engine.dispose()
     print(f"dataset ready in {time.perf_counter() - t:.0f} s", flush=True)
 
@@ -177,9 +179,10 @@ def main(argv=None) -> None:
     parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
     parser.add_argument("--clients", type=int, default=8, help="client processes")
     parser.add_argument("--rate", type=float, default=0,
-                        help="requests/s offered in the mix, spread over the clients (random "
-                             "arrivals; each request timed from when it was due); 0: a closed "
-                             "loop, the next request as soon as the previous was answered")
+                        help="requests/s offered in the mix, spread over the clients (an open "
+                             "loop: random arrivals, each request sent when due, in a thread, "
+                             "and timed from then); 0: a closed loop, the next request as soon "
+                             "as the previous was answered")
     parser.add_argument("--pages", type=int, default=50,
                         help="companies whose page the page-only phases open")
     parser.add_argument("--skip-build", action="store_true", help="use the dataset as it is")

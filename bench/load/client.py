@@ -1,5 +1,7 @@
-"""The load generator: client processes, each a signed-in user replaying the mix in a closed
-loop (next request as soon as the previous answered) until the deadline.
+"""The load generator: client processes, each a signed-in user replaying the mix until the
+deadline, in a closed loop (the next request as soon as the previous one was answered) or, with
+an arrival rate, open (each request sent when it is due, whether or not earlier ones were
+answered: many people working at once, not one person clicking faster).
 
 The clients run on the same cores as the server, so each request should cost them as little as
 possible: a plain ``http.client`` connection per request (gunicorn's sync workers close the
@@ -9,7 +11,9 @@ limited the bare-Flask phase to ~1,150 requests/s (~2,100 now)."""
 import http.client
 import random
 import re
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode, urlsplit
 
@@ -22,6 +26,10 @@ MIX = [("search", 40), ("company page", 30), ("log intervention", 15),
 #: Seconds before a request counts as failed.
 TIMEOUT = 60
 
+#: Requests of one client process that may be under way at once with an arrival rate (far
+#: more than are ever outstanding below saturation; beyond that they wait, and count it).
+OPEN_REQUESTS = 32
+
 
 class Browser:
     """Just enough of a browser: cookies set by the app are sent back, redirects are not
@@ -31,13 +39,16 @@ class Browser:
         parts = urlsplit(base)
         self.host, self.port = parts.hostname, parts.port
         self.cookies: dict[str, str] = {}
+        self._lock = threading.Lock()  # requests of an open-loop client run in threads
 
     def request(self, method: str, path: str, params=None, data=None) -> "Answer":
         if params:
             path = f"{path}?{urlencode(params, doseq=True)}"
         headers = {"Accept": "text/html"}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        with self._lock:
+            cookies = list(self.cookies.items())
+        if cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies)
         body = None
         if data is not None:
             body = urlencode(data, doseq=True)
@@ -49,10 +60,11 @@ class Browser:
             content = response.read()
             for header in response.msg.get_all("Set-Cookie") or ():
                 for name, morsel in SimpleCookie(header).items():
-                    if morsel["max-age"] == "0" or morsel.value == "":
-                        self.cookies.pop(name, None)
-                    else:
-                        self.cookies[name] = morsel.value
+                    with self._lock:
+                        if morsel["max-age"] == "0" or morsel.value == "":
+                            self.cookies.pop(name, None)
+                        else:
+                            self.cookies[name] = morsel.value
             return Answer(response.status, content)
         finally:
             conn.close()
@@ -110,8 +122,11 @@ def run_mix(args) -> list:
     """One client process: ``args`` = (base, email, password, plan, seconds, seed).
 
     Without ``plan["rate"]`` a closed loop: the next request as soon as the previous one was
-    answered. With it (requests/s of this client), requests are due at random moments
-    (Poisson arrivals at that rate) and each one's time counts from when it was due."""
+    answered. With it (requests/s of this client), an open loop: requests are due at random
+    moments (Poisson arrivals at that rate), each is sent when due by a thread of its own
+    (up to :data:`OPEN_REQUESTS` at once), and its time counts from when it was due. (One
+    request after the other would hold each due request behind the client's own slow one: a
+    queue in the load generator, not in the server.)"""
     base, email, password, plan, seconds, seed = args
     rate = plan.get("rate") or 0
     rng = random.Random(seed)
@@ -120,50 +135,57 @@ def run_mix(args) -> list:
     started = time.time()
     deadline = started + seconds
     results: list = []
-    names, weights = zip(*MIX)
     inbox = list(plan["inbox"])
     today = time.strftime("%Y-%m-%d")
-    http = session.http
+    if not rate:
+        while time.time() < deadline:
+            kind, call = next_request(rng, plan, session, inbox, today)
+            timed(results, kind, call)
+        return results, started
     due = time.perf_counter()
-    while time.time() < deadline:
-        if rate:
+    with ThreadPoolExecutor(OPEN_REQUESTS) as pool:
+        while time.time() < deadline:
             due += rng.expovariate(rate)
             wait = due - time.perf_counter()
             if wait > 0:
                 time.sleep(wait)
-        since = due if rate else None
-        kind = rng.choices(names, weights)[0]
-        if kind == "search":
-            q = rng.choice(plan["queries"])
-            timed(results, kind, lambda: http.get("/", {"q": q}), since)
-        elif kind == "company page":
-            cid = rng.choice(plan["companies"])
-            timed(results, kind, lambda: http.get(f"/companies/{cid}"), since)
-        elif kind == "log intervention":
-            cid = rng.choice(plan["companies"])
-            token = session.csrf(cid)
-            timed(results, kind, lambda: http.post(
-                f"/companies/{cid}/interventions/new",
-                {"csrf_token": token, "kind": "telefoon", "occurred_on": today,
-                 "bottlenecks": ["kunnen"], "summary": "Belafspraak over de volgende stap"}),
-                since)
-        elif kind == "referral action":
-            cid = rng.choice(plan["companies"])
-            token = session.csrf(cid)
-            if inbox and rng.random() < 0.5:
-                rid = inbox.pop()
-                timed(results, kind, lambda: http.post(f"/referrals/{rid}/accept",
-                                                       {"csrf_token": token}), since)
-            else:
-                to = rng.choice(plan["other_orgs"])
-                timed(results, kind, lambda: http.post(
-                    f"/companies/{cid}/refer",
-                    {"csrf_token": token, "to_organisation_id": str(to),
-                     "question": "Kunt u helpen met een webshopkoppeling?",
-                     "entrepreneur_agrees": "y"}), since)
-        else:
-            timed(results, kind, lambda: http.get(plan["dashboard"]), since)
+            kind, call = next_request(rng, plan, session, inbox, today)
+            pool.submit(timed, results, kind, call, due)
     return results, started
+
+
+def next_request(rng, plan: dict, session: Session, inbox: list, today: str):
+    """The next request of the mix: ``(name, call)``, chosen here (one random generator, in
+    the client's own thread), made by ``call()``."""
+    names, weights = zip(*MIX)
+    kind = rng.choices(names, weights)[0]
+    http = session.http
+    if kind == "search":
+        q = rng.choice(plan["queries"])
+        return kind, lambda: http.get("/", {"q": q})
+    if kind == "company page":
+        cid = rng.choice(plan["companies"])
+        return kind, lambda: http.get(f"/companies/{cid}")
+    if kind == "log intervention":
+        cid = rng.choice(plan["companies"])
+        token = session.csrf(cid)
+        return kind, lambda: http.post(
+            f"/companies/{cid}/interventions/new",
+            {"csrf_token": token, "kind": "telefoon", "occurred_on": today,
+             "bottlenecks": ["kunnen"], "summary": "Belafspraak over de volgende stap"})
+    if kind == "referral action":
+        cid = rng.choice(plan["companies"])
+        token = session.csrf(cid)
+        if inbox and rng.random() < 0.5:
+            rid = inbox.pop()
+            return kind, lambda: http.post(f"/referrals/{rid}/accept", {"csrf_token": token})
+        to = rng.choice(plan["other_orgs"])
+        return kind, lambda: http.post(
+            f"/companies/{cid}/refer",
+            {"csrf_token": token, "to_organisation_id": str(to),
+             "question": "Kunt u helpen met een webshopkoppeling?",
+             "entrepreneur_agrees": "y"})
+    return kind, lambda: http.get(plan["dashboard"])
 
 
 def run_one(args) -> list:

@@ -15,6 +15,8 @@ import sqlalchemy as sa
 
 BATCH = 100_000
 PASSWORD = "Bench-wachtwoord-2026"
+#: The question of the dataset's referrals (the load's own referrals ask another).
+REFERRAL_QUESTION = "Kan de volgende deur helpen?"
 ORG_PREFIX = "Loadtest organisatie "
 USER_DOMAIN = "load.bench.example"
 KINDS = ["edih", "werkplaats", "programma", "kvk", "rom", "gemeente", "provincie",
@@ -97,6 +99,30 @@ def network(engine) -> tuple[list[int], dict[int, list[int]]]:
     return sorted(users), users
 
 
+def date_referrals(engine) -> int:
+    """Give the dataset's referrals made before 2026-12-06, which were all dated when the
+    dataset was built, the day of the contact they came from (a week before their accept-by
+    day) and their steps the days after: otherwise every referral ever made falls in the
+    monitor's last 12 months. Returns how many it re-dated (none on a later run)."""
+    late = ("FROM referrals WHERE question = :q AND created_at > "
+            "CAST(accept_due_on AS timestamp) - INTERVAL '6 days'")
+    with engine.begin() as conn:
+        if conn.dialect.name != "postgresql":
+            return 0
+        ids = conn.execute(sa.text(f"CREATE TEMP TABLE late_referrals ON COMMIT DROP AS "
+                                   f"SELECT id {late}"), {"q": REFERRAL_QUESTION}).rowcount
+        conn.execute(sa.text(
+            "UPDATE referrals r SET created_at = CAST(r.accept_due_on AS timestamp) "
+            "- INTERVAL '7 days' + INTERVAL '8 hours' + (r.id % 600) * INTERVAL '1 minute' "
+            "FROM late_referrals l WHERE r.id = l.id"))
+        conn.execute(sa.text(
+            "UPDATE referral_steps s SET at = r.created_at + CASE WHEN s.from_status IS NULL "
+            "THEN INTERVAL '0 days' ELSE (1 + r.id % 5) * INTERVAL '1 day' END "
+            "FROM referrals r JOIN late_referrals l ON l.id = r.id "
+            "WHERE s.referral_id = r.id"))
+    return ids
+
+
 def top_up_events(engine, events: int, *, seed: int = 7) -> None:
     """Interventions (and, per 10 of them, a referral with its steps; per 25, a consent) until
     the interventions table holds ``events`` rows."""
@@ -145,19 +171,24 @@ def top_up_events(engine, events: int, *, seed: int = 7) -> None:
                         continue
                     status = rng.choice(statuses)
                     r = rid + len(referrals)
-                    referrals.append((r, company, org, to, "Kan de volgende deur helpen?", "",
+                    # Sent on the day of the contact it came from (a period's referrals are
+                    # then as many as its contacts suggest, not every one ever made).
+                    sent = datetime.combine(day, datetime.min.time(), timezone.utc) + \
+                        timedelta(hours=8, minutes=rng.randrange(600))
+                    referrals.append((r, company, org, to, REFERRAL_QUESTION, "",
                                       True, status, day + timedelta(days=7),
-                                      rng.choice(users[org]), now,
+                                      rng.choice(users[org]), sent,
                                       1 if status == "requested" else 2,
                                       rng.choice(REFERRAL_REASON_SLUGS[:-1])
                                       if status == "rejected" else None,
                                       "Geholpen" if status == "completed" else None))
-                    steps.append((sid + len(steps), r, None, "requested", "send", org, now))
+                    steps.append((sid + len(steps), r, None, "requested", "send", org, sent))
                     if status != "requested":
                         action = {"cancelled": "cancel", "rejected": "reject"}.get(status,
                                                                                    "accept")
                         steps.append((sid + len(steps), r, "requested", status, action,
-                                      org if action == "cancel" else to, now))
+                                      org if action == "cancel" else to,
+                                      sent + timedelta(days=rng.randrange(1, 6))))
                 if n % 25 == 0:
                     consents.append((company, org, "mondeling", now))
             _copy(conn, "interventions", ["id", "company_id", "organisation_id", "user_id",

@@ -36,6 +36,15 @@ CONTACT_KINDS = [
 #: Every kind an intervention can have: plain contacts first, then the archetypes.
 INTERVENTION_KINDS = CONTACT_KINDS + [(a[0], a[1]) for a in ARCHETYPES]
 INTERVENTION_KIND_SLUGS = [k for k, _ in INTERVENTION_KINDS]
+#: Each kind as a small number, stored with every intervention (``kind_code``, computed by the
+#: database) for the monitor, which compares it many times per contact: the archetypes 0–11
+#: in alphabetical order (the order of a path's steps on the same day), then the plain
+#: contacts 12–15.
+KIND_CODES = {kind: code for code, kind in enumerate(
+    sorted(ARCHETYPE_SLUGS) + [k for k, _ in CONTACT_KINDS])}
+#: The SQL expression of ``interventions.kind_code`` (the same on SQLite and PostgreSQL).
+KIND_CODE_SQL = ("CASE kind " + " ".join(f"WHEN '{kind}' THEN {code}"
+                                         for kind, code in KIND_CODES.items()) + " END")
 
 #: Bottlenecks (knelpunten): weten, willen, kunnen, and not yet knowing the question.
 BOTTLENECKS = [

@@ -65,13 +65,15 @@ def rendered(id: int):
     timeline held in memory: no policy check, no timeline queries. What is left is the
     rendering (plus the contacts and the layout's own small queries, as on the real page)."""
     from ..models import Company
-    from .companies import CompanyDetail
+    from .companies import TIMELINE_WINDOW, CompanyDetail
     key = (id, current_user.id)
     if key not in _held:
         company = db.session.get(Company, id, options=CompanyDetail.load_options)
         if company is None:
             abort(404)
-        _held[key] = (company, _real_timeline_for(company, current_user))
+        # What the real page shows: the latest steps (a long journey's page is not all of it).
+        _held[key] = (company, _real_timeline_for(company, current_user,
+                                                  latest=TIMELINE_WINDOW))
         db.session.expunge(company)
     company, timeline = _held[key]
     g.bench_timeline = timeline

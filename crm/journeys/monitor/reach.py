@@ -16,7 +16,7 @@ from sqlalchemy import (Date, Integer, String, case, cast, func, literal, null, 
                         type_coerce, union_all)
 
 from ...models import Company, Intervention, Municipality
-from ...models.vocabulary import ARCHETYPE_SLUGS, INTERVENTION_KIND_SLUGS
+from ...models.vocabulary import ARCHETYPE_SLUGS, INTERVENTION_KIND_SLUGS, KIND_CODES
 from .scope import MonitorScope, company_conditions, intervention_conditions
 from .suppress import suppress_rows
 
@@ -45,13 +45,15 @@ def per_company(session, scope: MonitorScope):
     the paths and the companies per archetype; see :func:`_paths_branch`)."""
     # Conditional aggregates as FILTER clauses (SQLite ≥ 3.30, PostgreSQL): a third cheaper per
     # intervention than the equivalent CASE expressions on SQLite. Every FILTER is evaluated for
-    # every intervention, so there are as few as the figures need: an archetype's step key says
-    # whether the company had it, and the contacts per kind are counted without the companies.
-    kinds = [func.max(literal(1)).filter(Intervention.kind == k).label(f"k{i}")
+    # every intervention, so there are as few as the figures need (an archetype's step key says
+    # whether the company had it, and the contacts per kind are counted without the
+    # companies), and each compares the kind's number (``kind_code``), not its text.
+    code = Intervention.kind_code
+    kinds = [func.max(literal(1)).filter(code == KIND_CODES[k]).label(f"k{i}")
              for i, k in enumerate(OTHER_KINDS)]
     # Each intervention passes one archetype's filter, so its key is computed once.
     day = day_number(session, Intervention.occurred_on)
-    firsts = [_or_no_step(session, func.min(day * 100 + _RANK[a]).filter(Intervention.kind == a))
+    firsts = [_or_no_step(session, func.min(day * 100 + _RANK[a]).filter(code == _RANK[a]))
               for a in ARCHETYPE_SLUGS]
     ends = []
     if session.get_bind().dialect.name != "sqlite":
@@ -59,6 +61,9 @@ def per_company(session, scope: MonitorScope):
         # aggregates: PostgreSQL computes identical aggregates of a statement once (SQLite
         # would compute each FILTERed one again: there they are a level further).
         ends = [_least(session, firsts).label("s0"), _greatest(session, firsts).label("last")]
+    # Grouped by the company alone: its other columns depend on it (PostgreSQL: on the primary
+    # key; SQLite takes them from the group's rows), and comparing one integer per contact
+    # instead of five values is cheaper (SQLite: 115 → 89 ms of the pass).
     return (select(Company.id.label("company_id"),
                    *(col.label(name) for name, col in DIMENSIONS.items()),
                    func.count().label("contacts"),
@@ -67,16 +72,20 @@ def per_company(session, scope: MonitorScope):
             .select_from(Company)
             .join(Intervention, Intervention.company_id == Company.id)
             .where(*company_conditions(scope), *intervention_conditions(scope))
-            .group_by(Company.id, *DIMENSIONS.values()))
+            .group_by(Company.id))
 
 
 def contacts_per_kind(session, scope: MonitorScope) -> dict[str, int]:
     """``{kind: contacts}`` of the interventions in scope (kinds without any left out)."""
-    return {kind: int(n) for kind, n in session.execute(
-        select(Intervention.kind, func.count())
+    return {_KIND_OF_CODE[code]: int(n) for code, n in session.execute(
+        select(Intervention.kind_code, func.count())
         .select_from(Company).join(Intervention, Intervention.company_id == Company.id)
         .where(*company_conditions(scope), *intervention_conditions(scope))
-        .group_by(Intervention.kind))}
+        .group_by(Intervention.kind_code))}
+
+
+#: ``kind_code`` → kind.
+_KIND_OF_CODE = {code: kind for kind, code in KIND_CODES.items()}
 
 
 #: Between the values of a cell's key (no sector, size class, maturity or number of
@@ -177,8 +186,9 @@ def finish_reach(counted: dict, kind_contacts: dict[str, int], scope: MonitorSco
     return result
 
 
-#: Archetypes in the order a same-day tie is broken (alphabetical), and their rank.
-_RANK = {a: r for r, a in enumerate(sorted(ARCHETYPE_SLUGS))}
+#: Archetypes in the order a same-day tie is broken (alphabetical), and their rank: their
+#: ``kind_code`` (0–11, alphabetical too).
+_RANK = {a: KIND_CODES[a] for a in ARCHETYPE_SLUGS}
 #: Rank → archetype.
 _BY_RANK = {r: a for a, r in _RANK.items()}
 #: A missing step: larger than every step key (and no rank of :data:`_RANK` modulo 100).
