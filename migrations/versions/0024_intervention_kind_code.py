@@ -4,8 +4,10 @@
 alphabetically, then the plain contacts 12–15: ``crm.models.vocabulary.KIND_CODES``): virtual
 on SQLite (no table rewrite; the index holds the values), stored on PostgreSQL (which rewrites
 the table once, about a minute per 10 million interventions). The monitor's per-company pass
-compares an intervention's kind up to 16 times; against an integer instead of a text that pass
-took 308 → 241 ms on SQLite for a region's 260,000 contacts of a year.
+compares an intervention's kind up to 16 times; against an integer instead of a text the
+reach statement took 338–375 → 318 ms on PostgreSQL for a region's 260,000 contacts of a year
+(all data 676–741 → 547–631 ms); on SQLite, which reads a virtual column with one more step,
+the gain was within the noise.
 ``ix_interventions_company_monitor`` gets the column at its end, so the monitor still reads the
 index alone.
 
