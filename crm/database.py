@@ -1,10 +1,11 @@
-"""Database set-up: SQLite pragmas (WAL, foreign keys, busy timeout, secure delete), the write
-lock first for requests that may write (SQLite), and read-only transactions ended with COMMIT so
-that PostgreSQL keeps its prepared statements."""
+"""Database set-up: SQLite pragmas (WAL, foreign keys, busy timeout, secure delete), SQLite's
+index hints (``INDEXED BY``), the write lock first for requests that may write (SQLite), and
+read-only transactions ended with COMMIT so that PostgreSQL keeps its prepared statements."""
 import sqlite3
 
 from flask import has_request_context, request
 from sqlalchemy import event
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import scoped_session
 
@@ -29,6 +30,16 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         # trace in freed pages (see crm/journeys/privacy.py).
         cursor.execute("PRAGMA secure_delete = ON")
         cursor.close()
+
+
+def _sqlite_index_hint(self, table, text):
+    """A table hint given for SQLite (``select(...).with_hint(table, "INDEXED BY name",
+    dialect_name="sqlite")``) after the table's name, as SQLAlchemy renders other dialects'
+    hints; its SQLite compiler leaves them out."""
+    return text
+
+
+SQLiteCompiler.get_from_hint_text = _sqlite_index_hint
 
 
 def _request_owns_its_app_context() -> bool:

@@ -105,9 +105,11 @@ class Intervention(Base):
     #: A plain contact (intake, telefoon, e-mail, bezoek) or one of the 12 archetypes.
     kind: Mapped[str] = mapped_column(String(30))
     #: The kind as a number (:data:`~.vocabulary.KIND_CODES`), computed by the database from
-    #: ``kind``: the monitor compares it up to 16 times per contact, and integers compare
-    #: cheaper than text. Stored (a SQLite database upgraded by migration 0024 computes it
-    #: when read instead: SQLite cannot add a stored column; the index holds it either way).
+    #: ``kind``: the monitor compares it up to 16 times per contact on PostgreSQL, and integers
+    #: compare cheaper than text (SQLite compares the text: a statement naming a generated
+    #: column reads no index alone there, see ``monitor.reach.kind_key``). Stored (a SQLite
+    #: database upgraded by migration 0024 computes it when read instead: SQLite cannot add a
+    #: stored column; the index holds it either way).
     kind_code: Mapped[int] = mapped_column(SmallInteger, Computed(KIND_CODE_SQL, persisted=True))
     #: What happened, shared with other organisations under consent.
     summary: Mapped[str] = mapped_column(Text, default="", server_default="")
