@@ -1,4 +1,4 @@
-"""The dashboard's paths (integer step keys per company, see ``reach._paths_branch``) against
+"""The dashboard's paths (integer step keys per company, see ``step_keys.path_key``) against
 the plain definition (``top_paths``: first day per archetype, ranked with a window function),
 on seeded random journeys full of same-day ties, repeated archetypes, plain contacts and
 interventions outside the period."""

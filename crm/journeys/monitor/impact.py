@@ -11,7 +11,7 @@ from sqlalchemy import Float, String, cast, func, literal, select, union_all
 from ...models import Company, Intervention, Organisation
 from ...models.survey import DmaAssessment, SurveyInvitation, SurveyResponse
 from ...models.vocabulary import ARCHETYPE_SLUGS, DMA_DIMENSION_NAMES, SURVEY_QUESTION_KEYS
-from .reach import day_number
+from .step_keys import day_number
 from .scope import MonitorScope, company_conditions, moment_bounds
 from .suppress import suppress, suppress_rows
 

@@ -14,9 +14,9 @@ from ...models.vocabulary import ARCHETYPE_SLUGS
 from ...policy import referral_route_filter
 from .scope import (MonitorScope, company_conditions, intervention_conditions,
                     referral_conditions)
+from .step_keys import PATH_STEPS
 from .suppress import suppress, suppress_rows
 
-PATH_STEPS = 3
 TOP_PATHS = 10
 #: Most stalled referrals listed by name.
 STALLED_LIMIT = 200

@@ -2,26 +2,24 @@
 sector, size class, maturity and municipality, and how many organisations each company met.
 
 One statement: the interventions in scope are first aggregated per company (contacts, number of
-organisations, the first day of each archetype, whether it had each other kind, with FILTER
-clauses) in a materialised CTE; the breakdowns then group those per-company rows (sector, size
-class, maturity and number of organisations together, the cells added up per breakdown in
-Python; municipalities apart), so the
-interventions are read once, and the totals and the companies per kind come from one pass over
-the per-company rows. The contacts per kind need no per-company pass: one plain count per kind
+organisations, the first day of each archetype, which other kinds it had); those per-company
+rows are then grouped per figure (sector, size class, maturity and number of organisations
+together, the cells added up per breakdown in Python; municipalities; paths; the kinds met), so
+the interventions are read once. PostgreSQL groups them with grouping sets in one pass; SQLite,
+which has none, keeps them in a materialised CTE read by the branches of a UNION ALL. The
+contacts per kind need no per-company pass: one plain count per kind
 (:func:`contacts_per_kind`), which the dashboard runs on its other connection.
 """
-from datetime import date
-
-from sqlalchemy import (Date, Integer, String, case, cast, func, literal, null, select,
-                        type_coerce, union_all)
+from sqlalchemy import Integer, String, case, cast, func, literal, select, tuple_, union_all
 
 from ...models import Company, Intervention, Municipality
 from ...models.vocabulary import ARCHETYPE_SLUGS, INTERVENTION_KIND_SLUGS, KIND_CODES
 from .scope import MonitorScope, company_conditions, intervention_conditions
+from .step_keys import (RANK, companies_with_step, day_number, greatest, least, or_no_step,
+                        path_key, path_steps)
 from .suppress import suppress_rows
 
-#: Steps of a path, and how many paths are listed.
-PATH_STEPS = 3
+#: How many paths are listed (see :mod:`.step_keys`).
 TOP_PATHS = 10
 
 #: Company breakdowns: figure name → Company column.
@@ -39,28 +37,35 @@ OTHER_KINDS = [k for k in INTERVENTION_KIND_SLUGS if k not in ARCHETYPE_SLUGS]
 
 def per_company(session, scope: MonitorScope):
     """Per company in scope with interventions in the period: its dimensions, ``contacts``,
-    ``organisations``, ``k0``…``kN`` (1 if it had that kind of :data:`OTHER_KINDS`, else
-    NULL: the companies per kind are then a plain ``count(k)``) and
-    ``x0``…``x11`` (the step key of each archetype's first day, in ARCHETYPE_SLUGS order, for
-    the paths and the companies per archetype; see :func:`_paths_branch`)."""
+    ``organisations``, the kinds it had, and ``x0``…``x11`` (the step key of each
+    archetype's first day, in ARCHETYPE_SLUGS order, for the paths; see
+    :mod:`.step_keys`). The kinds: on PostgreSQL ``kinds``, a bit per kind
+    (:func:`kinds_of`); SQLite has no ``bit_or``: there ``k0``…``kN`` (1 if it had that kind
+    of :data:`OTHER_KINDS`, else NULL, so that the companies per kind are a plain
+    ``count(k)``) and the archetypes' step keys."""
     # Conditional aggregates as FILTER clauses (SQLite ≥ 3.30, PostgreSQL): a third cheaper per
     # intervention than the equivalent CASE expressions on SQLite. Every FILTER is evaluated for
     # every intervention, so there are as few as the figures need (an archetype's step key says
     # whether the company had it, and the contacts per kind are counted without the
     # companies), and each compares the kind as :func:`kind_key` gives it.
     code, value = kind_key(session)
-    kinds = [func.max(literal(1)).filter(code == value[k]).label(f"k{i}")
-             for i, k in enumerate(OTHER_KINDS)]
+    if session.get_bind().dialect.name == "sqlite":
+        kinds = [func.max(literal(1)).filter(code == value[k]).label(f"k{i}")
+                 for i, k in enumerate(OTHER_KINDS)]
+    else:
+        # PostgreSQL: every kind the company had as a bit (1 << kind_code) of one integer, one
+        # aggregate without a FILTER for all sixteen kinds (see :func:`kinds_of`).
+        kinds = [func.bit_or(literal(1, Integer).op("<<")(code)).label("kinds")]
     # Each intervention passes one archetype's filter, so its key is computed once.
     day = day_number(session, Intervention.occurred_on)
-    firsts = [_or_no_step(session, func.min(day * 100 + _RANK[a]).filter(code == value[a]))
+    firsts = [or_no_step(session, func.min(day * 100 + RANK[a]).filter(code == value[a]))
               for a in ARCHETYPE_SLUGS]
     ends = []
     if session.get_bind().dialect.name != "sqlite":
-        # The first and the last step key (see :func:`_paths_branch`) from the same
+        # The first and the last step key (see :mod:`.step_keys`) from the same
         # aggregates: PostgreSQL computes identical aggregates of a statement once (SQLite
         # would compute each FILTERed one again: there they are a level further).
-        ends = [_least(session, firsts).label("s0"), _greatest(session, firsts).label("last")]
+        ends = [least(session, firsts).label("s0"), greatest(session, firsts).label("last")]
     # Grouped by the company alone: its other columns depend on it (PostgreSQL: on the primary
     # key; SQLite takes them from the group's rows), and comparing one integer per contact
     # instead of five values is cheaper (SQLite: 115 → 89 ms of the pass).
@@ -131,63 +136,146 @@ def reach(session, scope: MonitorScope) -> dict:
 
 def count_reach(session, scope: MonitorScope) -> dict:
     """The reach statement's counts, before the contacts per kind are added and small cells
-    suppressed (:func:`finish_reach`)."""
+    suppressed (:func:`finish_reach`): one pass over the interventions in scope, per company
+    (:func:`per_company`), then the per-company rows grouped per figure — with grouping sets
+    on PostgreSQL (:func:`_count_by_grouping_sets`), in the branches of a UNION ALL over a
+    materialised CTE on SQLite, which has none (:func:`_count_by_branches`)."""
+    tally = _Tally()
+    if session.get_bind().dialect.name == "sqlite":
+        _count_by_branches(session, scope, tally)
+    else:
+        _count_by_grouping_sets(session, scope, tally)
+    out = tally.result()
+    _name_municipalities(session, out["municipality"])
+    return out
+
+
+class _Tally:
+    """The reach statement's rows added up per figure."""
+
+    def __init__(self):
+        self.total = {"companies": 0, "contacts": 0}
+        self.per_kind = dict.fromkeys(INTERVENTION_KIND_SLUGS, 0)
+        self.cells: dict = {name: {} for name in _CELL_FIGURES}
+        self.municipality: list[dict] = []
+        self.paths: list[dict] = []
+
+    def add_cell(self, values, companies: int, contacts: int) -> None:
+        """A cell of the grouping by :data:`_CELL_FIGURES` (values: text or ``None``)."""
+        for name, value in zip(_CELL_FIGURES, values):
+            counted = self.cells[name].setdefault(value, [0, 0])
+            counted[0] += companies
+            counted[1] += contacts
+
+    def result(self) -> dict:
+        out = {name: [{"key": key, "companies": companies, "contacts": contacts}
+                      for key, (companies, contacts) in counted.items()]
+               for name, counted in self.cells.items()}
+        out["archetype"] = [{"key": kind, "companies": companies}
+                            for kind, companies in self.per_kind.items() if companies]
+        out.update(total=self.total, municipality=self.municipality, paths=self.paths)
+        return out
+
+
+#: The breakdowns counted in one grouping (a few hundred cells), added up per breakdown.
+_CELL_FIGURES = ("sector", "size_class", "maturity", "organisations")
+
+
+def _organisations_bucket(organisations):
+    return case((organisations >= 3, "3+"), else_=cast(organisations, String))
+
+
+#: GROUPING(municipality, path, kinds) of each grouping set of
+#: :func:`_count_by_grouping_sets` (a bit for each of them the row is not grouped by).
+_CELL_ROWS, _MUNICIPALITY_ROWS, _PATH_ROWS, _KINDS_ROWS = 0b111, 0b011, 0b101, 0b110
+
+
+def _count_by_grouping_sets(session, scope: MonitorScope, tally: _Tally) -> None:
+    """PostgreSQL: the per-company rows grouped four ways in one pass, with no materialised
+    CTE to write and read four times (the benchmark region, 12 months: 416 → 330 ms): by
+    sector, size class, maturity and number of organisations; by municipality; by path; and
+    by the combination of kinds met (a few thousand), whose bits give the companies per kind
+    and whose sums the total."""
+    carry = ("sector", "size_class", "maturity", "municipality", "contacts", "organisations",
+             "kinds")
+    level, key, has_path = path_key(session, per_company(session, scope).subquery("monitor_pc"),
+                                    carry)
+    rows = select(*(level.c[name] for name in carry),
+                  _organisations_bucket(level.c.organisations).label("bucket"),
+                  case((has_path, key)).label("path")).subquery("monitor_companies")
+    r = rows.c
+    cell = (r.sector, r.size_class, r.maturity, r.bucket)
+    statement = (select(func.grouping(r.municipality, r.path, r.kinds), *cell, r.municipality,
+                        r.path, r.kinds, func.count(), func.sum(r.contacts))
+                 .group_by(func.grouping_sets(tuple_(*cell), tuple_(r.municipality),
+                                              tuple_(r.path), tuple_(r.kinds))))
+    for grouping, *values, municipality, path, kinds, companies, contacts in \
+            session.execute(statement):
+        companies, contacts = int(companies), int(contacts)  # (the sum is a numeric)
+        if grouping == _CELL_ROWS:
+            tally.add_cell(values, companies, contacts)
+        elif grouping == _MUNICIPALITY_ROWS:
+            tally.municipality.append({"key": None if municipality is None else str(municipality),
+                                       "companies": companies, "contacts": contacts})
+        elif grouping == _PATH_ROWS and path is not None:
+            tally.paths.append({"steps": path_steps(path), "companies": companies})
+        elif grouping == _KINDS_ROWS:
+            tally.total["companies"] += companies
+            tally.total["contacts"] += contacts
+            for kind in kinds_of(kinds):
+                tally.per_kind[kind] += companies
+
+
+def kinds_of(bits: int) -> list[str]:
+    """The kinds whose bit (``1 << kind_code``) is set in ``bits``."""
+    return [kind for kind, code in KIND_CODES.items() if bits >> code & 1]
+
+
+def _count_by_branches(session, scope: MonitorScope, tally: _Tally) -> None:
+    """SQLite: the per-company rows in a materialised CTE, read by the branches of a UNION
+    ALL: the whole scope in one row, with the companies per kind in its key (one text, so
+    that the other rows need no empty columns for them); the grouping by sector, size class,
+    maturity and number of organisations together; the municipalities; the paths."""
     pc = per_company(session, scope).cte("monitor_pc").prefix_with("MATERIALIZED")
     n = func.count()
     total = func.coalesce(func.sum(pc.c.contacts), 0)
-    # The whole scope in one row, with the companies per kind in its key (one text, so that
-    # the other rows need no empty columns for them): one pass over the per-company rows.
     per_kind = []
     for kind in INTERVENTION_KIND_SLUGS:
         if kind in ARCHETYPE_SLUGS:
-            per_kind.append(_companies_with_step(
+            per_kind.append(companies_with_step(
                 session, pc.c[f"x{ARCHETYPE_SLUGS.index(kind)}"]))
         else:
             per_kind.append(func.count(pc.c[f"k{OTHER_KINDS.index(kind)}"]))
     kinds = cast(per_kind[0], String)
     for value in per_kind[1:]:
         kinds = kinds + literal(",") + cast(value, String)
-    # The breakdowns by sector, size class, maturity and number of organisations from one
-    # grouping by all four (a few hundred cells), added up per breakdown here; the
-    # municipalities (hundreds in a national organisation's work) apart: two passes over the
-    # per-company rows instead of five.
-    bucket = case((pc.c.organisations >= 3, "3+"), else_=cast(pc.c.organisations, String))
-    groups = [pc.c.sector, pc.c.size_class, pc.c.maturity, bucket]
+    groups = [pc.c.sector, pc.c.size_class, pc.c.maturity,
+              _organisations_bucket(pc.c.organisations)]
     cell = func.coalesce(cast(groups[0], String), "")
     for column in groups[1:]:
         cell = cell + literal(_CELL) + func.coalesce(cast(column, String), "")
     municipality = cast(pc.c.municipality, String)
+    level, key, has_path = path_key(session, pc)
     branches = [select(literal("total").label("figure"), cast(kinds, String).label("key"),
                        n.label("companies"), total.label("contacts")).select_from(pc),
                 select(literal("cell"), cell, n, total).select_from(pc).group_by(*groups),
                 select(literal("municipality"), municipality, n, total).select_from(pc)
                 .group_by(municipality),
-                _paths_branch(session, pc)]
-    out: dict = {name: [] for name in ("archetype", "municipality", "paths")}
-    out["total"] = {"companies": 0, "contacts": 0}
-    cells: dict = {name: {} for name in ("sector", "size_class", "maturity", "organisations")}
-    # PostgreSQL sums bigints as numeric (Decimal): counts are whole numbers.
+                select(literal("path"), key, n, literal(0)).select_from(level)
+                .where(has_path).group_by(key)]
     for figure, key, companies, contacts in session.execute(union_all(*branches)):
         companies, contacts = int(companies or 0), int(contacts or 0)
         if figure == "path":
-            out["paths"].append({"steps": _path_steps(key), "companies": companies})
+            tally.paths.append({"steps": path_steps(key), "companies": companies})
         elif figure == "total":
-            out["total"] = {"companies": companies, "contacts": contacts}
+            tally.total = {"companies": companies, "contacts": contacts}
             for kind, kind_companies in zip(INTERVENTION_KIND_SLUGS, key.split(",")):
-                if int(kind_companies):
-                    out["archetype"].append({"key": kind, "companies": int(kind_companies)})
+                tally.per_kind[kind] = int(kind_companies)
         elif figure == "municipality":
-            out[figure].append({"key": key, "companies": companies, "contacts": contacts})
+            tally.municipality.append({"key": key, "companies": companies,
+                                       "contacts": contacts})
         else:
-            for name, value in zip(cells, key.split(_CELL)):
-                counted = cells[name].setdefault(value or None, [0, 0])
-                counted[0] += companies
-                counted[1] += contacts
-    for name, counted in cells.items():
-        out[name] = [{"key": key, "companies": companies, "contacts": contacts}
-                     for key, (companies, contacts) in counted.items()]
-    _name_municipalities(session, out["municipality"])
-    return out
+            tally.add_cell([value or None for value in key.split(_CELL)], companies, contacts)
 
 
 def finish_reach(counted: dict, kind_contacts: dict[str, int], scope: MonitorScope) -> dict:
@@ -212,129 +300,6 @@ def finish_reach(counted: dict, kind_contacts: dict[str, int], scope: MonitorSco
     result["companies_reached"] = total_row["companies"]
     result["contacts"] = total_row["contacts"]
     return result
-
-
-#: Archetypes in the order a same-day tie is broken (alphabetical), and their rank: their
-#: ``kind_code`` (0–11, alphabetical too).
-_RANK = {a: KIND_CODES[a] for a in ARCHETYPE_SLUGS}
-#: Rank → archetype.
-_BY_RANK = {r: a for a, r in _RANK.items()}
-#: A missing step: larger than every step key (and no rank of :data:`_RANK` modulo 100).
-_NO_STEP = 2_147_483_647
-
-
-def _least(session, values):
-    """The smallest of ``values``: ``min(a, b, …)`` on SQLite (NULL when any is, so give it
-    none), ``least`` elsewhere (which skips NULLs)."""
-    if session.get_bind().dialect.name == "sqlite":
-        return func.min(*values)
-    return func.least(*values)
-
-
-#: Day numbers on PostgreSQL count from here (date minus date is a number of days there). Well
-#: before any period the monitor accepts, so a step key is never negative (``% 100`` is its
-#: rank), and a key in 2100 is about 7.3 million: far below :data:`_NO_STEP`.
-_EPOCH = date(1900, 1, 1)
-
-
-def day_number(session, day):
-    """A day as an integer that sorts like the day: days since :data:`_EPOCH` on PostgreSQL
-    (integer arithmetic), YYYYMMDD from the ISO text on SQLite (which keeps dates as text)."""
-    if session.get_bind().dialect.name == "sqlite":
-        return cast(func.replace(cast(day, String), "-", ""), Integer)
-    return type_coerce(day - literal(_EPOCH, Date), Integer)
-
-
-def _or_no_step(session, key):
-    """A step key, or :data:`_NO_STEP` on SQLite for none (its ``min(a, b, …)`` is NULL when
-    any argument is; PostgreSQL's ``least`` skips NULLs, so there it stays NULL)."""
-    if session.get_bind().dialect.name == "sqlite":
-        return func.coalesce(key, literal(_NO_STEP))
-    return key
-
-
-def _companies_with_step(session, key):
-    """How many per-company step keys stand for a step (see :func:`_or_no_step`): on
-    PostgreSQL those that are not NULL, a plain ``count(key)`` (no FILTER to evaluate)."""
-    if session.get_bind().dialect.name == "sqlite":
-        return func.count().filter(key != literal(_NO_STEP))
-    return func.count(key)
-
-
-def _above(session, key, floor):
-    """``key`` if it is larger than ``floor``, else no step (NULL on PostgreSQL)."""
-    if session.get_bind().dialect.name == "sqlite":
-        return case((key > floor, key), else_=literal(_NO_STEP))
-    return case((key > floor, key))
-
-
-def _fence(stmt):
-    """``stmt`` as a subquery the database computes once per row and does not fold into the
-    next level (which would repeat its expressions there): ``OFFSET 0``, a fence for both."""
-    return stmt.offset(0).subquery()
-
-
-def _greatest(session, keys):
-    """The largest step key of ``keys`` that stands for a step, or none: ``greatest`` on
-    PostgreSQL (which skips NULLs); on SQLite each key modulo :data:`_NO_STEP` (a missing
-    step's key is :data:`_NO_STEP`, so it counts as 0), 0 when there is none."""
-    if session.get_bind().dialect.name == "sqlite":
-        return func.max(*(k % literal(_NO_STEP) for k in keys))
-    return func.greatest(*keys)
-
-
-def _paths_branch(session, pc):
-    """Companies per path (the first :data:`PATH_STEPS` archetypes in order of first
-    occurrence, same day alphabetical), from the per-company step keys: the key of the row is
-    the path's ranks as digits, ``rank0 * 10000 + rank1 * 100 + rank2`` (a missing step: a
-    rank of 47 or more), which :func:`_path_steps` turns into archetypes.
-
-    Per company, each archetype met has a step key: its first day's number × 100 + its
-    alphabetical rank, so the keys sort by day, then archetype; the first step is the smallest
-    key, each next one the smallest key above the one before. Integers per company row: no
-    unpivot, no sort, no text until the few hundred paths are counted. The largest key
-    (``last``) is taken with the first: a company whose step so far is its last (half the
-    companies have at most one archetype, four in five at most two) skips the twelve
-    comparisons of the next step."""
-    no_step = literal(_NO_STEP) if session.get_bind().dialect.name == "sqlite" else null()
-    # The first step (and the last key) come with the per-company row on PostgreSQL, a level
-    # further on SQLite; each next step is computed a level further, fenced where the next
-    # level refers to it twelve times; on PostgreSQL the last step is only part of the path
-    # key, computed in the final grouping.
-    level = pc
-    if "s0" not in pc.c:
-        x = [pc.c[f"x{i}"] for i in range(len(ARCHETYPE_SLUGS))]
-        level = _fence(select(*x, _least(session, x).label("s0"),
-                              _greatest(session, x).label("last")).select_from(pc))
-    steps = [level.c.s0]
-    for n in range(1, PATH_STEPS):
-        x = [level.c[f"x{i}"] for i in range(len(ARCHETYPE_SLUGS))]
-        before = steps[-1]
-        step = _or_no_step(session, _least(session, [_above(session, k, before) for k in x]))
-        step = case((level.c.last > before, step), else_=no_step)
-        if n == PATH_STEPS - 1 and session.get_bind().dialect.name != "sqlite":
-            steps.append(step)  # (SQLite evaluates a grouping key per row twice: fenced)
-            break
-        level = _fence(select(*x, *(s.label(f"s{m}") for m, s in enumerate(steps)),
-                              level.c.last, step.label(f"s{n}")))
-        steps = [level.c[f"s{m}"] for m in range(n + 1)]
-    ranks = [func.coalesce(step, literal(_NO_STEP)) % 100 for step in steps]
-    key = ranks[0]
-    for rank in ranks[1:]:
-        key = key * 100 + rank
-    key = cast(key, String)
-    return (select(literal("path"), key, func.count(), literal(0))
-            .select_from(level).where(steps[0].is_not(None), steps[0] != _NO_STEP)
-            .group_by(key))
-
-
-def _path_steps(key: str) -> list[str]:
-    """The archetypes of a path key of :func:`_paths_branch`."""
-    number, steps = int(key), []
-    for _ in range(PATH_STEPS):
-        number, rank = divmod(number, 100)
-        steps.append(_BY_RANK.get(rank))
-    return [s for s in reversed(steps) if s]
 
 
 def _name_municipalities(session, rows: list[dict]) -> None:
