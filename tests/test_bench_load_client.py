@@ -106,3 +106,40 @@ def test_without_a_rate_one_request_at_a_time():
     most, results = _most_at_once(rate=0)
     assert most == 1
     assert 3 <= len(results) <= 6
+
+
+def _server(handler):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def test_dashboards_go_to_their_own_server_signed_in():
+    """``--report-workers``: the dashboard is asked of the second server, with the session
+    cookie the sign-in at the first one set; the first server gets no dashboard request."""
+    seen = {"app": [], "reports": []}
+
+    def recording(name):
+        class Recording(_App):
+            def do_GET(self):
+                seen[name].append((self.path.split("?")[0], self.headers.get("Cookie")))
+                if self.path.startswith(("/login", "/companies/")):
+                    return self._answer(200, self.form)
+                self._answer(200, b"ok")
+        return Recording
+
+    app, reports = _server(recording("app")), _server(recording("reports"))
+    plan = {"companies": [1], "queries": ["bakker"], "inbox": [], "dashboard": "/monitor",
+            "other_orgs": [2], "rate": 0,
+            "reports_base": f"http://127.0.0.1:{reports.server_port}"}
+    try:
+        with mock.patch.object(client, "MIX", [("dashboard", 1)]):
+            results, _started = client.run_mix(
+                (f"http://127.0.0.1:{app.server_port}", "a@b.nl", "pw", plan, 0.3, 1))
+    finally:
+        app.shutdown()
+        reports.shutdown()
+    assert results and all(status == 200 for _name, status, _ms in results)
+    assert {path for path, _cookie in seen["reports"]} == {"/monitor"}
+    assert all(cookie == "session=s" for _path, cookie in seen["reports"])
+    assert "/monitor" not in {path for path, _cookie in seen["app"]}

@@ -177,6 +177,10 @@ def main(argv=None) -> None:
     parser.add_argument("--duration", type=float, default=60, help="seconds per phase")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
+    parser.add_argument("--report-workers", type=int, default=0,
+                        help="a second gunicorn with this many workers for the dashboard "
+                             "(as a reverse proxy would route /monitor and reports to a pool "
+                             "of their own); 0: the dashboard shares --workers")
     parser.add_argument("--clients", type=int, default=8, help="client processes")
     parser.add_argument("--rate", type=float, default=0,
                         help="requests/s offered in the mix, spread over the clients (an open "
@@ -198,10 +202,17 @@ def main(argv=None) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     gunicorn = start_gunicorn(url, args.workers, args.threads, port)
+    reports_base, reports = None, None
+    if args.report_workers:
+        reports_port = free_port()
+        reports_base = f"http://127.0.0.1:{reports_port}"
+        reports = start_gunicorn(url, args.report_workers, args.threads, reports_port)
     dashboard = "/monitor" if requests.get(base + "/monitor", allow_redirects=False,
                                            timeout=10).status_code != 404 else "/referrals"
     print(f"\ngunicorn: {args.workers} workers × {args.threads} threads on {base}; "
-          f"{args.clients} client processes; dashboard = {dashboard}", flush=True)
+          f"{args.clients} client processes; dashboard = {dashboard}"
+          + (f" on its own gunicorn, {args.report_workers} workers, {reports_base}"
+             if reports_base else ""), flush=True)
     try:
         with multiprocessing.get_context("spawn").Pool(args.clients) as pool:
             jobs = []
@@ -209,7 +220,7 @@ def main(argv=None) -> None:
                 mine = {"companies": shared["companies"], "queries": shared["queries"],
                         "inbox": shared["inboxes"].get(org, []), "dashboard": dashboard,
                         "other_orgs": [o for o in shared["orgs"] if o != org][:50],
-                        "rate": args.rate / args.clients}
+                        "rate": args.rate / args.clients, "reports_base": reports_base}
                 jobs.append((base, addresses[uid], dataset.PASSWORD, mine, args.duration,
                              args.seed + n))
             mix, seconds = phase(pool, client.run_mix, jobs, args.duration)
@@ -232,8 +243,10 @@ def main(argv=None) -> None:
                 results, seconds = phase(pool, client.run_one, jobs, args.duration)
                 limits.update(report(name, results, seconds))
     finally:
-        gunicorn.send_signal(signal.SIGTERM)
-        gunicorn.wait(30)
+        for server in (gunicorn, reports):
+            if server is not None:
+                server.send_signal(signal.SIGTERM)
+                server.wait(30)
     real, limit = limits.get("company page alone", 0), limits.get("rendered from memory", 0)
     ratio = real / limit if limit else 0
     print(f"\ncompany page {real:.1f} req/s vs rendering limit {limit:.1f} req/s: "

@@ -35,11 +35,13 @@ class Browser:
     """Just enough of a browser: cookies set by the app are sent back, redirects are not
     followed, every answer is read to its end."""
 
-    def __init__(self, base: str):
+    def __init__(self, base: str, signed_in_as: "Browser | None" = None):
         parts = urlsplit(base)
         self.host, self.port = parts.hostname, parts.port
         self.cookies: dict[str, str] = {}
         self._lock = threading.Lock()  # requests of an open-loop client run in threads
+        if signed_in_as is not None:  # another server of the same app: the same cookies
+            self.cookies, self._lock = signed_in_as.cookies, signed_in_as._lock
 
     def request(self, method: str, path: str, params=None, data=None) -> "Answer":
         if params:
@@ -86,8 +88,11 @@ class Answer:
 
 
 class Session:
-    def __init__(self, base: str, email: str, password: str):
+    def __init__(self, base: str, email: str, password: str, reports_base: str | None = None):
         self.http = Browser(base)
+        #: Where dashboards go: a server of their own (``--report-workers``) or the same.
+        self.reports = Browser(reports_base, signed_in_as=self.http) if reports_base \
+            else self.http
         page = self.http.get("/login")
         token = _CSRF.search(page.text).group(1)
         answer = self.http.post("/login", {"email": email, "password": password,
@@ -130,7 +135,7 @@ def run_mix(args) -> list:
     base, email, password, plan, seconds, seed = args
     rate = plan.get("rate") or 0
     rng = random.Random(seed)
-    session = Session(base, email, password)
+    session = Session(base, email, password, plan.get("reports_base"))
     session.csrf(plan["companies"][0])
     started = time.time()
     deadline = started + seconds
@@ -185,7 +190,7 @@ def next_request(rng, plan: dict, session: Session, inbox: list, today: str):
             {"csrf_token": token, "to_organisation_id": str(to),
              "question": "Kunt u helpen met een webshopkoppeling?",
              "entrepreneur_agrees": "y"})
-    return kind, lambda: http.get(plan["dashboard"])
+    return kind, lambda: session.reports.get(plan["dashboard"])
 
 
 def run_one(args) -> list:
