@@ -213,7 +213,7 @@ def _count_by_grouping_sets(session, scope: MonitorScope, tally: _Tally) -> None
             session.execute(statement):
         companies, contacts = int(companies), int(contacts)  # (the sum is a numeric)
         if grouping == _CELL_ROWS:
-            tally.add_cell(values, companies, contacts)
+            tally.add_cell([value or None for value in values], companies, contacts)
         elif grouping == _MUNICIPALITY_ROWS:
             tally.municipality.append({"key": None if municipality is None else str(municipality),
                                        "companies": companies, "contacts": contacts})
