@@ -15,8 +15,8 @@ from sqlalchemy import Integer, String, case, cast, func, literal, select, tuple
 from ...models import Company, Intervention, Municipality
 from ...models.vocabulary import ARCHETYPE_SLUGS, INTERVENTION_KIND_SLUGS, KIND_CODES
 from .scope import MonitorScope, company_conditions, intervention_conditions
-from .step_keys import (RANK, companies_with_step, day_number, greatest, least, or_no_step,
-                        path_key, path_steps)
+from .step_keys import (NO_STEP, RANK, day_number, greatest, least, or_no_step, path_key,
+                        path_steps)
 from .suppress import suppress_rows
 
 #: How many paths are listed (see :mod:`.step_keys`).
@@ -242,8 +242,9 @@ def _count_by_branches(session, scope: MonitorScope, tally: _Tally) -> None:
     per_kind = []
     for kind in INTERVENTION_KIND_SLUGS:
         if kind in ARCHETYPE_SLUGS:
-            per_kind.append(companies_with_step(
-                session, pc.c[f"x{ARCHETYPE_SLUGS.index(kind)}"]))
+            # (a step key of NO_STEP: no such step, see step_keys.or_no_step)
+            per_kind.append(func.count().filter(
+                pc.c[f"x{ARCHETYPE_SLUGS.index(kind)}"] != literal(NO_STEP)))
         else:
             per_kind.append(func.count(pc.c[f"k{OTHER_KINDS.index(kind)}"]))
     kinds = cast(per_kind[0], String)

@@ -56,14 +56,6 @@ def or_no_step(session, key):
     return key
 
 
-def companies_with_step(session, key):
-    """How many per-company step keys stand for a step (see :func:`or_no_step`): on
-    PostgreSQL those that are not NULL, a plain ``count(key)`` (no FILTER to evaluate)."""
-    if session.get_bind().dialect.name == "sqlite":
-        return func.count().filter(key != literal(NO_STEP))
-    return func.count(key)
-
-
 def above(session, key, floor):
     """``key`` if it is larger than ``floor``, else no step (NULL on PostgreSQL)."""
     if session.get_bind().dialect.name == "sqlite":
