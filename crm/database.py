@@ -135,9 +135,10 @@ def is_sqlite(session_or_engine) -> bool:
 
 
 def managed_outside_models(name: str | None, type_: str) -> bool:
-    """Schema objects the migrations manage by hand (full-text search tables and indexes)."""
+    """Schema objects the migrations manage by hand (full-text search tables and indexes;
+    indexes of PostgreSQL alone, ``ix_pg_``)."""
     return bool(name) and (name.startswith("company_fts") or name.startswith("ix_fts_")
-                           or name.startswith("ix_trgm_"))
+                           or name.startswith("ix_trgm_") or name.startswith("ix_pg_"))
 
 
 def configure(app) -> None:

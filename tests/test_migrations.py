@@ -137,3 +137,21 @@ def test_search_text_loses_the_kvk_number_on_upgrade(tmp_path):
             assert texts[1] == "bakkerij de ruyter 01234567"
         db.session.remove()
         db.engine.dispose()
+
+
+def test_postgresql_has_the_covering_indexes_of_an_organisations_monitor(app):
+    """Migration 0025: on PostgreSQL an organisation's contacts carry their company and kind in
+    ``ix_interventions_organisation_occurred``, and the companies by id carry the monitor's
+    breakdowns (``ix_pg_companies_monitor_id``), so its figures read no table rows."""
+    import pytest
+    import sqlalchemy as sa
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's INCLUDE indexes")
+    definitions = dict(db.session.execute(sa.text(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE indexname IN "
+        "('ix_interventions_organisation_occurred', 'ix_pg_companies_monitor_id')")).all())
+    assert definitions["ix_interventions_organisation_occurred"].endswith(
+        "(organisation_id, occurred_on) INCLUDE (company_id, kind_code)")
+    assert definitions["ix_pg_companies_monitor_id"].endswith(
+        "(id) INCLUDE (province_id, sbi_section, size_class, digital_maturity, "
+        "municipality_id, phase)")

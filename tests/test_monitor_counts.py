@@ -17,6 +17,7 @@ import pytest
 
 from crm.extensions import db
 from crm.journeys.monitor import dashboard_figures, dma, reach, scope_from_params, survey
+from crm.journeys.monitor.reach import count_reach
 from crm.models.survey import DmaAssessment, SurveyInvitation, SurveyResponse
 from crm.models.vocabulary import (ARCHETYPE_SLUGS, DMA_DIMENSION_NAMES, INTERVENTION_KIND_SLUGS,
                                    SURVEY_QUESTION_KEYS)
@@ -72,6 +73,34 @@ def test_contacts_and_companies_per_kind(seed, world):
     assert any(k not in ARCHETYPE_SLUGS for k, _n, _c in plain)
     r = reach(db.session, own_scope(staff))
     assert (r["contacts"], r["companies_reached"]) == (len(ours), len({m[0] for m in ours}))
+    db.session.rollback()
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_organisations_met_per_company(seed, world, make_org, make_user):
+    """1, 2 or 3+ organisations per company (the journeys' figure), against a plain count:
+    a company that met only the first and the last of three organisations, any number of
+    times, met two; one that also met the one in between met three."""
+    rng, orgs, _staff, companies = world(seed)
+    orgs += [make_org(name=f"Telorg {seed}-{n}", provinces=("Utrecht",)) for n in (3, 4)]
+    orgs.sort(key=lambda org: org.id)
+    coordinator = make_user(org=orgs[0], role="coordinator", provinces=("Utrecht",))
+    fixed = [[0, 2, 2, 2], [0, 1, 2], [2, 0, 0, 2], [1, 1], [4, 0, 0, 0, 4], [0, 3, 4, 4]]
+    met = defaultdict(set)
+    for n, company in enumerate(companies):
+        picks = fixed[n] if n < len(fixed) else [rng.randrange(5) for _ in range(rng.randrange(9))]
+        for pick in picks:
+            monitor_data.intervention(company, orgs[pick], rng.choice(INTERVENTION_KIND_SLUGS),
+                                      date(2026, 5, 5))
+            met[company.id].add(pick)
+    db.session.flush()
+    plain = defaultdict(int)
+    for picked in met.values():
+        plain[str(min(len(picked), 3)).replace("3", "3+")] += 1
+    assert plain["2"] >= 3 and plain["3+"] >= 2
+    s = scope_from_params(db.session, coordinator, dict(PERIOD), today=TODAY)
+    counted = count_reach(db.session, s)
+    assert {r["key"]: r["companies"] for r in counted["organisations"]} == plain
     db.session.rollback()
 
 

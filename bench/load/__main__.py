@@ -118,6 +118,16 @@ def start_gunicorn(url: str, workers: int, threads: int, port: int) -> subproces
     raise SystemExit("gunicorn did not start")
 
 
+def stop_gunicorn(process: subprocess.Popen) -> None:
+    """Stop a gunicorn: SIGTERM (its workers finish their requests), killed after 30 s."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
@@ -201,19 +211,22 @@ def main(argv=None) -> None:
     addresses = emails(url, [uid for _org, uid in clients_plan])
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    gunicorn = start_gunicorn(url, args.workers, args.threads, port)
-    reports_base, reports = None, None
-    if args.report_workers:
-        reports_port = free_port()
-        reports_base = f"http://127.0.0.1:{reports_port}"
-        reports = start_gunicorn(url, args.report_workers, args.threads, reports_port)
-    dashboard = "/monitor" if requests.get(base + "/monitor", allow_redirects=False,
-                                           timeout=10).status_code != 404 else "/referrals"
-    print(f"\ngunicorn: {args.workers} workers × {args.threads} threads on {base}; "
-          f"{args.clients} client processes; dashboard = {dashboard}"
-          + (f" on its own gunicorn, {args.report_workers} workers, {reports_base}"
-             if reports_base else ""), flush=True)
+    reports_base, limits, servers = None, {}, []
+    # Whatever fails from here on (the second gunicorn not starting, a client crashing), every
+    # gunicorn started is stopped.
     try:
+        servers.append(start_gunicorn(url, args.workers, args.threads, port))
+        if args.report_workers:
+            reports_port = free_port()
+            reports_base = f"http://127.0.0.1:{reports_port}"
+            servers.append(start_gunicorn(url, args.report_workers, args.threads,
+                                          reports_port))
+        dashboard = "/monitor" if requests.get(base + "/monitor", allow_redirects=False,
+                                               timeout=10).status_code != 404 else "/referrals"
+        print(f"\ngunicorn: {args.workers} workers × {args.threads} threads on {base}; "
+              f"{args.clients} client processes; dashboard = {dashboard}"
+              + (f" on its own gunicorn, {args.report_workers} workers, {reports_base}"
+                 if reports_base else ""), flush=True)
         with multiprocessing.get_context("spawn").Pool(args.clients) as pool:
             jobs = []
             for n, (org, uid) in enumerate(clients_plan):
@@ -232,7 +245,6 @@ def main(argv=None) -> None:
             pages = [f"/companies/{c}" for c in shared["companies"][:args.pages]]
             rendered = [f"/_bench/companies/{c}/rendered"
                         for c in shared["companies"][:args.pages]]
-            limits = {}
             # One viewer for both page phases: the held timelines are per (company, viewer).
             viewer = addresses[clients_plan[0][1]]
             for name, paths, signed_in in (("bare", ["/_bench/bare"], False),
@@ -243,10 +255,8 @@ def main(argv=None) -> None:
                 results, seconds = phase(pool, client.run_one, jobs, args.duration)
                 limits.update(report(name, results, seconds))
     finally:
-        for server in (gunicorn, reports):
-            if server is not None:
-                server.send_signal(signal.SIGTERM)
-                server.wait(30)
+        for server in servers:
+            stop_gunicorn(server)
     real, limit = limits.get("company page alone", 0), limits.get("rendered from memory", 0)
     ratio = real / limit if limit else 0
     print(f"\ncompany page {real:.1f} req/s vs rendering limit {limit:.1f} req/s: "
