@@ -80,6 +80,29 @@ def test_an_organisation_sees_its_own_work_unsuppressed(data):
     assert kinds["advisering"]["companies"] == 1 and kinds["telefoon"]["contacts"] == 1
 
 
+def test_an_organisations_own_figures_follow_the_company_filters(data):
+    """Unfiltered, an organisation's own figures read its rows alone (no company looked up);
+    with a company filter every figure keeps to the companies that pass it. Alfa's work with the
+    one "klein" company (Amersfoort) is a referral it received, cancelled."""
+    staff = data.users.staff_a
+    everything = dashboard_figures(db.session, scope(staff), staff)
+    klein = dashboard_figures(db.session, scope(staff, size_class="klein"), staff)
+    assert (everything["contacts"], everything["companies_reached"]) == (9, 7)
+    assert (klein["contacts"], klein["companies_reached"]) == (0, 0)
+    assert by_key(everything["reach"]["archetype"])["scans"]["contacts"] == 7
+    assert klein["reach"]["archetype"] == []
+    assert everything["funnel"]["sent"] == 7
+    assert {k: v for k, v in klein["referrals"].items() if v} == {"cancelled": 1}
+    assert everything["impact"]["survey"]["responses"] == 2
+    assert everything["impact"]["survey"]["invitations"] == 3
+    assert (klein["impact"]["survey"]["responses"], klein["impact"]["survey"]["invitations"]) \
+        == (0, 0)
+    assert (everything["impact"]["dma"]["companies"], klein["impact"]["dma"]["companies"]) == \
+        (2, 0)
+    assert everything["journeys"]["stalled"]["companies"] >= 1
+    assert klein["journeys"]["stalled"]["companies"] == 0
+
+
 def test_filters_narrow_every_figure(data):
     r = reach(db.session, scope(data.users.coordinator, size_class="klein"))
     assert (r["contacts"], r["companies_reached"]) == ("< 5", "< 5")

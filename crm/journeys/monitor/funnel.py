@@ -9,8 +9,8 @@ accepted (it may have moved on to in-progress, completed or failed since).
 from sqlalchemy import (Float, Integer, String, and_, case, cast, func, literal, null, select,
                         union_all)
 
-from ...models import Company, Organisation, Referral
-from .scope import MonitorScope, company_conditions, referral_conditions
+from ...models import Organisation, Referral
+from .scope import MonitorScope, in_scope_companies, referral_conditions
 from .suppress import SUPPRESSED, suppress, suppress_rows
 
 #: API names of the states (``in-progress`` → ``in_progress``).
@@ -22,15 +22,15 @@ TOP_FLOWS = 25
 
 def scoped_referrals(scope: MonitorScope):
     """Referrals in scope with flags: ``ever_accepted``, ``overdue``."""
-    return (select(Referral.id, Referral.company_id, Referral.from_organisation_id,
-                   Referral.to_organisation_id, Referral.status,
-                   case((Referral.accepted_at.is_not(None), 1), else_=0).label("ever_accepted"),
-                   case((and_(Referral.status == "requested",
-                              Referral.accept_due_on < scope.today), 1),
-                        else_=0).label("overdue"),
-                   Referral.created_at, Referral.accepted_at, Referral.closed_at)
-            .join(Company, Company.id == Referral.company_id)
-            .where(*company_conditions(scope), *referral_conditions(scope)))
+    return in_scope_companies(
+        select(Referral.id, Referral.company_id, Referral.from_organisation_id,
+               Referral.to_organisation_id, Referral.status,
+               case((Referral.accepted_at.is_not(None), 1), else_=0).label("ever_accepted"),
+               case((and_(Referral.status == "requested",
+                          Referral.accept_due_on < scope.today), 1),
+                    else_=0).label("overdue"),
+               Referral.created_at, Referral.accepted_at, Referral.closed_at),
+        Referral.company_id, scope).where(*referral_conditions(scope))
 
 
 def _days(session, later, earlier):

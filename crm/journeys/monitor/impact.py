@@ -8,11 +8,11 @@ with at least two assessments).
 """
 from sqlalchemy import Float, String, cast, func, literal, select, union_all
 
-from ...models import Company, Intervention, Organisation
+from ...models import Intervention, Organisation
 from ...models.survey import DmaAssessment, SurveyInvitation, SurveyResponse
 from ...models.vocabulary import ARCHETYPE_SLUGS, DMA_DIMENSION_NAMES, SURVEY_QUESTION_KEYS
 from .step_keys import day_number
-from .scope import MonitorScope, company_conditions, moment_bounds
+from .scope import MonitorScope, in_scope_companies, moment_bounds
 from .suppress import suppress, suppress_rows
 
 SCALE = range(1, 7)
@@ -20,8 +20,7 @@ SCALE = range(1, 7)
 
 def _response_conditions(scope: MonitorScope) -> list:
     start, end = moment_bounds(scope)
-    conditions = [SurveyResponse.answered_at >= start, SurveyResponse.answered_at < end,
-                  *company_conditions(scope)]
+    conditions = [SurveyResponse.answered_at >= start, SurveyResponse.answered_at < end]
     if scope.acting_organisation_id is not None:
         conditions.append(SurveyResponse.organisation_id == scope.acting_organisation_id)
     if scope.archetype:
@@ -44,9 +43,9 @@ def survey(session, scope: MonitorScope) -> dict:
     overall, per archetype and per organisation, in one pass over the responses per grouping;
     means follow from those counts."""
     t = SurveyResponse.__table__.c
-    responses_cte = (select(t.archetype, t.organisation_id, t.company_id,
-                            *(t[k] for k in SURVEY_QUESTION_KEYS))
-                     .join(Company, Company.id == t.company_id)
+    responses_cte = (in_scope_companies(select(t.archetype, t.organisation_id, t.company_id,
+                                               *(t[k] for k in SURVEY_QUESTION_KEYS)),
+                                        t.company_id, scope)
                      .where(*_response_conditions(scope))
                      .cte("monitor_responses").prefix_with("MATERIALIZED"))
     r = responses_cte.c
@@ -111,14 +110,12 @@ def survey(session, scope: MonitorScope) -> dict:
 def _invitations(session, scope: MonitorScope) -> tuple[int, int]:
     """Invitations sent in the period, and how many of them were answered."""
     start, end = moment_bounds(scope)
-    conditions = [SurveyInvitation.created_at >= start, SurveyInvitation.created_at < end,
-                  *company_conditions(scope)]
+    conditions = [SurveyInvitation.created_at >= start, SurveyInvitation.created_at < end]
     if scope.acting_organisation_id is not None:
         conditions.append(SurveyInvitation.organisation_id == scope.acting_organisation_id)
     row = session.execute(
-        select(func.count(), func.count(SurveyResponse.id))
-        .select_from(SurveyInvitation)
-        .join(Company, Company.id == SurveyInvitation.company_id)
+        in_scope_companies(select(func.count(), func.count(SurveyResponse.id))
+                           .select_from(SurveyInvitation), SurveyInvitation.company_id, scope)
         .outerjoin(SurveyResponse, SurveyResponse.invitation_id == SurveyInvitation.id)
         .where(*conditions)).one()
     return row[0], row[1]
@@ -128,7 +125,7 @@ def dma(session, scope: MonitorScope) -> dict:
     """``{"companies", "dimensions": [{"key", "companies", "first", "last", "change"}],
     "by_organisation": [{"key", "name", "companies", "change"}], "by_archetype": [{"key",
     "companies", "change"}]}`` (the organisation and archetype rows: change of the average)."""
-    conditions = [DmaAssessment.assessed_on <= scope.date_to, *company_conditions(scope)]
+    conditions = [DmaAssessment.assessed_on <= scope.date_to]
     if scope.acting_organisation_id is not None:
         conditions.append(DmaAssessment.organisation_id == scope.acting_organisation_id)
     t = DmaAssessment.__table__.c
@@ -137,9 +134,9 @@ def dma(session, scope: MonitorScope) -> dict:
     # the index's order: the smallest and largest of day number × 2³² + id, whose remainder is
     # the assessment's id (ids stay far below 2³¹). No window, no sort.
     key = day_number(session, t.assessed_on) * literal(_ID_SPAN) + t.id
-    ends = (select(t.company_id, func.min(key).label("first_key"),
-                   func.max(key).label("last_key"))
-            .join(Company, Company.id == t.company_id).where(*conditions)
+    ends = (in_scope_companies(select(t.company_id, func.min(key).label("first_key"),
+                                      func.max(key).label("last_key")), t.company_id, scope)
+            .where(*conditions)
             .group_by(t.company_id)
             .having(func.count() > 1, func.max(t.assessed_on) >= scope.date_from)
             .cte("monitor_dma_ends"))

@@ -12,8 +12,8 @@ from sqlalchemy.orm import aliased
 from ...models import Company, Intervention, Organisation, Referral
 from ...models.vocabulary import ARCHETYPE_SLUGS
 from ...policy import referral_route_filter
-from .scope import (MonitorScope, company_conditions, intervention_conditions,
-                    referral_conditions)
+from .scope import (MonitorScope, company_conditions, in_scope_companies,
+                    intervention_conditions, referral_conditions)
 from .step_keys import PATH_STEPS
 from .suppress import suppress, suppress_rows
 
@@ -70,15 +70,14 @@ def stalled(session, scope: MonitorScope, viewer, limit: int = STALLED_LIMIT) ->
     """Companies whose last step was a referral that went nowhere: ``{"companies": n (all in
     scope, an anonymous count), "rows": [...] (only those the viewer may see, at most
     ``limit``), "visible": n}``."""
-    candidates = (select(Referral.id.label("id"), Referral.company_id.label("company_id"),
-                         Referral.from_organisation_id.label("from_id"),
-                         Referral.to_organisation_id.label("to_id"),
-                         Referral.status.label("status"), Referral.created_at.label("sent_at"),
-                         Referral.accept_due_on.label("due"))
-                  .join(Company, Company.id == Referral.company_id)
-                  .where(*company_conditions(scope), *referral_conditions(scope),
-                         _stalled_condition(session, scope))
-                  .cte("monitor_stalled").prefix_with("MATERIALIZED"))
+    candidates = (in_scope_companies(
+        select(Referral.id.label("id"), Referral.company_id.label("company_id"),
+               Referral.from_organisation_id.label("from_id"),
+               Referral.to_organisation_id.label("to_id"),
+               Referral.status.label("status"), Referral.created_at.label("sent_at"),
+               Referral.accept_due_on.label("due")), Referral.company_id, scope)
+        .where(*referral_conditions(scope), _stalled_condition(session, scope))
+        .cte("monitor_stalled").prefix_with("MATERIALIZED"))
     c = candidates.c
     # The visibility rules apply to each candidate's own referral row, joined by key (an
     # IN over the candidates was planned as a nested loop over the CTE: 3,345 × 3,345), and

@@ -81,14 +81,19 @@ def per_company(session, scope: MonitorScope):
 
 
 def contacts_per_kind(session, scope: MonitorScope) -> dict[str, int]:
-    """``{kind: contacts}`` of the interventions in scope (kinds without any left out)."""
+    """``{kind: contacts}`` of the interventions in scope (kinds without any left out). Without
+    conditions on the companies (an organisation's own work, unfiltered) the contacts alone
+    (see :func:`.scope.in_scope_companies`)."""
     code, value = kind_key(session)
     kind_of = {v: kind for kind, v in value.items()}
+    conditions = company_conditions(scope)
+    statement = select(code, func.count()).select_from(Intervention)
+    if conditions:
+        statement = (select(code, func.count()).select_from(Company)
+                     .join(Intervention, Intervention.company_id == Company.id)
+                     .where(*conditions))
     return {kind_of[key]: int(n) for key, n in session.execute(_read_by_company(scope, (
-        select(code, func.count())
-        .select_from(Company).join(Intervention, Intervention.company_id == Company.id)
-        .where(*company_conditions(scope), *intervention_conditions(scope))
-        .group_by(code))))}
+        statement.where(*intervention_conditions(scope)).group_by(code))))}
 
 
 #: The index a place's companies' contacts are read from on SQLite (see

@@ -104,6 +104,18 @@ def company_conditions(scope: MonitorScope) -> list[ColumnElement[bool]]:
     return conditions
 
 
+def in_scope_companies(statement, company_id, scope: MonitorScope):
+    """``statement`` (rows of a table with a ``company_id``) kept to the companies in scope:
+    joined to them under :func:`company_conditions` when the scope has any (a place, a company
+    filter), as it is when it has none (an organisation's own work, unfiltered). Every row's
+    company exists (``company_id`` is a non-null foreign key), so there the join would change
+    nothing and cost a company lookup per row."""
+    conditions = company_conditions(scope)
+    if not conditions:
+        return statement
+    return statement.join(Company, Company.id == company_id).where(*conditions)
+
+
 def intervention_conditions(scope: MonitorScope) -> list[ColumnElement[bool]]:
     """Conditions on :class:`Intervention` (period, organisation, archetype); join Company."""
     # A range within the company's entries of ix_interventions_company_monitor: the plan starts
