@@ -35,6 +35,10 @@ class Referral(Base):
         # stalled list count them by, read from the index alone (migration 0023).
         Index("ix_referrals_monitor", "created_at", "company_id", "from_organisation_id",
               "to_organisation_id", "status", "accept_due_on", "accepted_at", "closed_at"),
+        # An organisation's own monitor: the referrals it sent, and those it received, in a
+        # period (migration 0026).
+        Index("ix_referrals_from_created", "from_organisation_id", "created_at"),
+        Index("ix_referrals_to_created", "to_organisation_id", "created_at"),
     )
 
     #: Surrogate key.
