@@ -86,12 +86,13 @@ def contacts_per_kind(session, scope: MonitorScope) -> dict[str, int]:
     (see :func:`.scope.in_scope_companies`)."""
     code, value = kind_key(session)
     kind_of = {v: kind for kind, v in value.items()}
-    conditions = company_conditions(scope)
-    statement = select(code, func.count()).select_from(Intervention)
-    if conditions:
-        statement = (select(code, func.count()).select_from(Company)
+    statement = select(code, func.count())
+    if conditions := company_conditions(scope):
+        statement = (statement.select_from(Company)
                      .join(Intervention, Intervention.company_id == Company.id)
                      .where(*conditions))
+    else:
+        statement = statement.select_from(Intervention)
     return {kind_of[key]: int(n) for key, n in session.execute(_read_by_company(scope, (
         statement.where(*intervention_conditions(scope)).group_by(code))))}
 
