@@ -9,6 +9,8 @@ from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import scoped_session
 
+from .sqlite_library import without_memory_statistics
+
 #: Request methods that change nothing. Any other request may write, so on SQLite its
 #: transactions begin with ``BEGIN IMMEDIATE``: it waits (up to the busy timeout) for the write
 #: lock before it reads, and is then serialised with every other writer in every app process.
@@ -144,7 +146,11 @@ def managed_outside_models(name: str | None, type_: str) -> bool:
 def configure(app) -> None:
     """Engine options per database. On PostgreSQL, parallel query is off: the CRM's queries
     are small and indexed, and starting parallel workers costs more than it saves (measured:
-    a 0.8 ms query took 77 ms with two workers)."""
+    a 0.8 ms query took 77 ms with two workers). On SQLite, the library's memory statistics
+    are off (:mod:`crm.sqlite_library`: connections working at once no longer wait for each
+    other's allocations), done before the first connection of the process."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        without_memory_statistics()
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         connect_args = dict(options.get("connect_args") or {})
