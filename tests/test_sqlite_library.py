@@ -7,6 +7,7 @@ and this test process has opened connections long before."""
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -31,7 +32,7 @@ def _run(code: str, tmp_path) -> list[str]:
             return value
         """) + textwrap.dedent(code)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=120)
+                          timeout=120, cwd=Path(__file__).resolve().parents[1])
     assert done.returncode == 0, done.stderr
     return done.stdout.split()
 
