@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
-from sqlalchemy import func, select
+from sqlalchemy import Integer, func, select
 from werkzeug.routing import BuildError
 from werkzeug.security import generate_password_hash
 from wtforms import PasswordField
@@ -29,7 +29,7 @@ from .extensions import db
 from .models import (LOCALES, Company, Municipality, Organisation, OrganisationKind, Province,
                      Region, Role, SbiSection, User)
 from .policy import may
-from .reference import normalise
+from .reference import normalise, parse_id
 
 #: Dutch labels of the organisation kinds (domain vocabulary; the same in every language).
 KIND_LABELS = {
@@ -119,6 +119,26 @@ class SecureModelView(_Guarded, ModelView):
     can_set_page_size = True
     page_size = 50
     create_modal = edit_modal = False   # modals use inline scripts, which the CSP forbids
+    #: The largest page number a list opens; beyond it, the first page.
+    max_page = 100_000
+
+    def _get_list_extra_args(self):
+        """Flask-Admin's list arguments, with a page number or page size that no list has
+        (beyond SQLite's integers, OFFSET and LIMIT fail: a 500) replaced by the defaults."""
+        args = super()._get_list_extra_args()
+        if not 0 <= (args.page or 0) <= self.max_page:
+            args.page = 0
+        if args.page_size and args.page_size not in self.page_size_options:
+            args.page_size = 0
+        return args
+
+    def get_one(self, id):
+        """The record ``id`` (from the address) names, or ``None``, which Flask-Admin answers
+        with "Record does not exist": a text that is no key of the model's kind never reaches
+        the database (PostgreSQL refuses to compare an integer key to ``²``: a 500)."""
+        if isinstance(self.model.__mapper__.primary_key[0].type, Integer):
+            return super().get_one(id) if parse_id(str(id)) is not None else None
+        return super().get_one(id) if len(str(id)) <= 30 else None
 
     def _on_model_change(self, form, model, is_created):
         """After the view's own checks: an audit entry with the field-level changes, in the

@@ -81,7 +81,7 @@ def _proxies() -> int:
     value = (os.environ.get("CRM_PROXY_FIX") or "0").strip()
     if value.lower() in ("true", "yes", "on", "ja"):
         return 1
-    return int(value) if value.isdigit() else 0
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 4 else 0
 
 
 DEFAULTS = {

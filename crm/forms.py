@@ -4,8 +4,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm as _FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.datastructures import CombinedMultiDict, ImmutableMultiDict
-from wtforms import (BooleanField, EmailField, HiddenField, IntegerField, PasswordField,
-                     SelectField, StringField, TelField, TextAreaField)
+from wtforms import (BooleanField, EmailField, FieldList, HiddenField, IntegerField,
+                     PasswordField, SelectField, StringField, TelField, TextAreaField)
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from .models import LOCALES
@@ -35,6 +35,24 @@ class FlaskForm(_FlaskForm):
                     _l("This contains a character that is not allowed (a NUL byte).")]
                 ok = False
         return ok
+
+
+class RowList(FieldList):
+    """A list of sub-forms whose rows are numbered in the posted names (``providers-0-name``).
+    WTForms takes every number Python's ``str.isdigit`` accepts, ``²`` too, and then fails on
+    ``int("²")``; here a row's number is one to :attr:`MAX_DIGITS` ASCII digits, and a name
+    with any other is ignored like an unknown field."""
+
+    #: Row numbers up to 999 are read.
+    MAX_DIGITS = 3
+
+    def _extract_indices(self, prefix, formdata):
+        offset = len(prefix) + 1
+        for key in formdata:
+            if key.startswith(prefix):
+                number = key[offset:].split(self._field_separator, 1)[0]
+                if len(number) <= self.MAX_DIGITS and number.isascii() and number.isdigit():
+                    yield int(number)
 
 
 def _is_auto(formdata) -> bool:

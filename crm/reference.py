@@ -29,6 +29,21 @@ def is_digits(text: str) -> bool:
     return bool(text) and text.isascii() and text.isdigit()
 
 
+#: The largest id the database's integer columns hold (PostgreSQL's ``integer``).
+MAX_ID = 2**31 - 1
+
+
+def parse_id(text) -> int | None:
+    """The record id that ``text`` (a form field or query parameter) names, or ``None`` when it
+    names none: only ASCII digits, from 1 to :data:`MAX_ID`. A larger number is no id of ours
+    and would not fit the database's integers (SQLite refuses more than 64 bits outright);
+    ``²`` or ``٣`` pass ``str.isdigit`` but not ``int``."""
+    if not isinstance(text, str) or len(text) > 10 or not is_digits(text):
+        return None
+    value = int(text)
+    return value if 1 <= value <= MAX_ID else None
+
+
 def _rows(name: str) -> list[dict]:
     with open(DATA / name, newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))

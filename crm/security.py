@@ -177,4 +177,11 @@ def init_app(app) -> None:
         if isinstance(error, DBAPIError) and error.connection_invalidated:
             return unavailable_page(error)
         app.logger.exception("Unhandled error on %s", request.path)
+        # The failed statement may have aborted the transaction (PostgreSQL then refuses every
+        # further statement, the error page's own included): nothing of it is kept anyway.
+        from .extensions import db
+        try:
+            db.session.rollback()
+        except Exception:  # a dead connection: the pool discards it
+            pass
         return error_page(500)

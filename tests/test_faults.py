@@ -162,3 +162,29 @@ def test_a_worker_killed_mid_request_loses_nothing_committed(
     summaries = sorted(db.session.scalars(sa.select(Intervention.summary)))
     assert summaries == ["Na de crash", "Vastgelegd 0", "Vastgelegd 1", "Vastgelegd 2"]
     assert audited() == 4
+
+
+def test_after_a_failed_statement_the_next_request_works(app, client, make_user, make_company,
+                                                          monkeypatch):
+    """A statement that fails for an unforeseen reason gives a 500 page, and the transaction it
+    aborted is rolled back with it: the next request on the same connection works (PostgreSQL
+    refuses every statement of an aborted transaction until then)."""
+    user = make_user()
+    company = make_company(user.organisation, name="Na De Fout B.V.")
+    login(client, user)
+    endpoint = "companies.detail"
+    shown = app.view_functions[endpoint]
+
+    def failing(*args, **kwargs):
+        db.session.execute(sa.text("INSERT INTO provinces (id, name) "
+                                   "SELECT id, name FROM provinces LIMIT 1"))
+        return shown(*args, **kwargs)
+
+    monkeypatch.setitem(app.view_functions, endpoint, failing)
+    response = client.get(f"/companies/{company.id}")
+    assert response.status_code == 500
+    assert "Traceback" not in response.get_data(as_text=True)
+    monkeypatch.setitem(app.view_functions, endpoint, shown)
+    again = client.get(f"/companies/{company.id}")
+    assert again.status_code == 200
+    assert "Na De Fout B.V." in again.get_data(as_text=True)

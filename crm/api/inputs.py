@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from flask import request
 
+from ..reference import MAX_ID
 from .errors import N_, ApiError
 
 #: Largest request body accepted (bytes).
@@ -174,10 +175,6 @@ def int_param(name: str, default: int, *, minimum: int = 1, maximum: int = 10_00
                        params={"name": name, "min": minimum, "max": maximum},
                        code="invalid_parameter")
     return int(raw)
-
-
-#: Largest id the database's integer columns hold.
-MAX_ID = 2**31 - 1
 
 
 def valid_id(value) -> bool:

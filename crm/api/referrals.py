@@ -12,11 +12,11 @@ from ..policy import CREATE, VIEW, may
 from . import bp, lookups, serializers
 from .auth import current
 from .errors import N_, ApiError
-from .inputs import Field, int_param, parse_body
+from .inputs import MAX_ID, Field, int_param, parse_body
 
 REFERRAL_FIELDS = [
     Field("kvk", "string", required=True, max_length=20, example="01234567"),
-    Field("to_organisation_id", "integer", required=True, minimum=1, maximum=2**31 - 1,
+    Field("to_organisation_id", "integer", required=True, minimum=1, maximum=MAX_ID,
           description="An active organisation other than your own (GET /organisations)."),
     Field("question", "string", required=True, max_length=4000,
           description="The entrepreneur's question, in their words."),
@@ -24,7 +24,7 @@ REFERRAL_FIELDS = [
           description="Must be true: the entrepreneur agreed to this handover."),
     Field("context", "string", max_length=8000,
           description="Context you choose to pass on to the receiver."),
-    Field("offering_id", "integer", minimum=1, maximum=2**31 - 1,
+    Field("offering_id", "integer", minimum=1, maximum=MAX_ID,
           description="Optional: the receiver's offering the company is referred to (active, "
                       "not ended, taking referrals; see GET /offerings or the suggestions)."),
 ]

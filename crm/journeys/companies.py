@@ -5,10 +5,9 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import object_session
 
-from ..reference import is_digits
 from ..models import (Company, ContactPerson, Maturity, Municipality, Phase, SizeClass, User,
                       size_class_for, utcnow)
-from ..reference import normalise, section_for_sbi
+from ..reference import is_digits, normalise, parse_id, section_for_sbi
 from . import audit
 from .errors import N_, DuplicateKvk, StaleEdit, ValidationFailed
 
@@ -106,10 +105,8 @@ def validate_company(data: dict, *, session) -> dict:
         municipality_id = _blank_to_none(data["municipality_id"])
         municipality = None
         if municipality_id is not None:
-            try:
-                municipality = session.get(Municipality, int(municipality_id))
-            except (TypeError, ValueError):
-                municipality = None
+            if (ident := parse_id(str(municipality_id).strip())) is not None:
+                municipality = session.get(Municipality, ident)
             if municipality is None:
                 fail("municipality_id", N_("Choose a municipality from the list."))
         values["municipality_id"] = municipality.id if municipality else None

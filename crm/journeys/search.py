@@ -25,7 +25,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, joinedload
 
 from ..models import Company, Municipality
-from ..reference import normalise
+from ..reference import normalise, parse_id
 from .search_statements import Shape, substring_statement, union_statement
 
 log = logging.getLogger(__name__)
@@ -122,10 +122,8 @@ class _Filters:
     def __init__(self, sbi_section, size_class, province_id):
         self.sbi_section = sbi_section or None
         self.size_class = size_class or None
-        try:
-            self.province_id = int(province_id) if province_id not in (None, "") else None
-        except (TypeError, ValueError):
-            self.province_id = None
+        self.province_id = (parse_id(str(province_id).strip())
+                            if isinstance(province_id, (int, str)) else None)
 
     def other_than_province(self, columns) -> list:
         """Section and size class conditions on ``columns`` (a table's or subquery's .c)."""

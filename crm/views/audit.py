@@ -14,6 +14,7 @@ from ..journeys.audit_search import (ACTIONS, RECORD_TYPES, AuditFilter, company
 from ..models import (Company, ContactPerson, Municipality, Offering, Organisation, Referral,
                       User)
 from ..policy import VIEW, may
+from ..reference import MAX_ID, parse_id
 from .base import int_arg
 from .labels import label, short_date, short_moment
 
@@ -162,7 +163,7 @@ _HISTORY = {"companies": (Company, "company"), "contacts": (ContactPerson, "cont
 @bp.route("/<any(companies, contacts, referrals, offerings):kind>/<int:id>/history")
 def history(kind, id):
     model, record_type = _HISTORY[kind]
-    if not 0 < id <= 2_147_483_647:
+    if not 0 < id <= MAX_ID:
         abort(404)
     obj = db.session.get(model, id)
     # A referral's history holds its route and states: whoever may see those sees it.
@@ -201,11 +202,11 @@ def _filter_from_args() -> tuple[AuditFilter, dict, list[str]]:
                             email=args["user"]))
         f.user_id = user_id if user_id is not None else -1
     if args["organisation"]:
-        f.organisation_id = int(args["organisation"]) if args["organisation"].isdigit() \
-            and len(args["organisation"]) < 10 else -1
+        organisation_id = parse_id(args["organisation"])
+        f.organisation_id = organisation_id if organisation_id is not None else -1
     if args["record_id"]:
-        if args["record_id"].isdigit() and len(args["record_id"]) < 10:
-            f.record_id = int(args["record_id"])
+        if (record_id := parse_id(args["record_id"])) is not None:
+            f.record_id = record_id
         else:
             errors.append(_("A record number is a whole number, such as 1234."))
     for key in ("date_from", "date_to"):

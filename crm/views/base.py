@@ -7,6 +7,7 @@ from flask_login import current_user
 from ..extensions import db
 from ..journeys.errors import DomainError, ValidationFailed
 from ..policy import CREATE, EDIT, VIEW, may
+from ..reference import MAX_ID
 
 
 class RecordView(MethodView):
@@ -24,7 +25,7 @@ class RecordView(MethodView):
 
     def load(self, **kwargs):
         pk = kwargs.pop(self.pk_arg)
-        if not 0 < pk <= 2_147_483_647:  # beyond any key: would overflow the database's integer
+        if not 0 < pk <= MAX_ID:  # beyond any key: would overflow the database's integer
             abort(404)
         obj = db.session.get(self.model, pk, options=self.load_options)
         if obj is None:

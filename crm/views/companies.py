@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from ..reference import is_digits
+from ..reference import is_digits, parse_id
 from ..forms import CompanyForm
 from ..journeys.companies import (COMPANY_FIELDS, companies_visible_to, contacts_visible_to,
                                   create_company, update_company)
@@ -47,7 +47,7 @@ def search():
     if size not in {"zzp", "micro", "klein", "middelgroot", "groot"}:
         size = None
     province_id = request.args.get("province") or None
-    province_id = int(province_id) if province_id and is_digits(province_id) and len(province_id) < 10 else None
+    province_id = parse_id(province_id)
     if province_id not in {pid for pid, _name in options["provinces"]}:
         province_id = None
     result = search_companies(db.session, q, sbi_section=section, size_class=size,

@@ -16,6 +16,7 @@ from ..journeys.exports import (DATASETS, company_document, dataset, export_rows
                                 record_export)
 from ..models import Company
 from ..policy import VIEW, may
+from ..reference import MAX_ID
 
 bp = Blueprint("exports", __name__)
 
@@ -123,7 +124,7 @@ def download(slug, fmt):
 
 @bp.route("/companies/<int:id>/export.json")
 def company_json(id):
-    company = db.session.get(Company, id) if 0 < id <= 2_147_483_647 else None
+    company = db.session.get(Company, id) if 0 < id <= MAX_ID else None
     if company is None or not may(current_user, VIEW, company):
         abort(404)
     user = current_user._get_current_object()

@@ -25,7 +25,7 @@ from ..journeys.intake import (PER_DAY, PER_HOUR, QUESTION_MAX, AlreadyTriaged, 
                                referral_of, submit_question)
 from ..models import Company, IntakeRequest, Municipality, Offering, Organisation
 from ..models.intake import INTAKE_STATUSES
-from ..reference import is_digits
+from ..reference import parse_id
 from .base import RecordView, apply_errors, int_arg, message
 
 log = logging.getLogger(__name__)
@@ -231,11 +231,10 @@ class IntakeDetail(RecordView):
                 done = _("The question was taken in and marked as handled.")
             else:
                 to_id, offering_id = form.to_organisation_id.data, form.offering_id.data
-                to_org = (db.session.get(Organisation, int(to_id))
-                          if is_digits(to_id or "") and len(to_id) <= 9 else None)
-                offering = (db.session.get(Offering, int(offering_id))
-                            if is_digits(offering_id or "") and len(offering_id) <= 9
-                            else None)
+                to_id, offering_id = parse_id(to_id), parse_id(offering_id)
+                to_org = db.session.get(Organisation, to_id) if to_id is not None else None
+                offering = (db.session.get(Offering, offering_id)
+                            if offering_id is not None else None)
                 if to_org is None and offering is None:
                     form.to_organisation_id.errors = [
                         _("Choose an organisation or a suggested offering to refer to.")]

@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
-from ..reference import is_digits
+from ..reference import parse_id
 from ..journey_forms import EventForm, InterventionForm
 from ..journeys.clock import today
 from ..journeys.errors import ValidationFailed
@@ -115,10 +115,10 @@ def event_create():
     form = EventForm()
     if request.method == "GET":
         form.occurred_on.data = today()
-        picked = [i for i in request.args.getlist("company") if is_digits(i) and len(i) < 10]
+        picked = [i for i in map(parse_id, request.args.getlist("company")) if i is not None]
         if picked:
             kvks = db.session.scalars(select(Company.kvk).where(
-                Company.id.in_([int(i) for i in picked[:500]]), Company.kvk.is_not(None)))
+                Company.id.in_(picked[:500]), Company.kvk.is_not(None)))
             form.kvk_numbers.data = "\n".join(kvks)
         return render_template("interventions/event.html", form=form, attendees=None)
     attendees = None

@@ -19,6 +19,7 @@ from ..journeys.merge import (count_rows, default_choices, merge_companies, surv
                               unmerge)
 from ..models import Company, CompanyMerge, Role
 from ..policy import duplicate_scope, is_admin, may_merge
+from ..reference import MAX_ID, parse_id
 from .base import RecordView, int_arg, message
 
 bp = Blueprint("merge", __name__)
@@ -69,7 +70,7 @@ def _follow_merged_company(error):
     company_id = (request.view_args or {}).get("id")
     if (request.method in ("GET", "HEAD") and rule is not None
             and rule.rule.startswith("/companies/<int:id>")
-            and isinstance(company_id, int) and 0 < company_id <= 2_147_483_647
+            and isinstance(company_id, int) and 0 < company_id <= MAX_ID
             and current_user.is_authenticated):
         survivor_id = surviving_id(db.session, company_id)
         if survivor_id is not None and db.session.get(Company, company_id) is None:
@@ -138,7 +139,7 @@ def _company_or_404(value) -> Company:
         company_id = int(value)
     except (TypeError, ValueError):
         abort(404)
-    company = db.session.get(Company, company_id) if 0 < company_id <= 2_147_483_647 else None
+    company = db.session.get(Company, company_id) if 0 < company_id <= MAX_ID else None
     if company is None:
         abort(404)
     return company
@@ -186,8 +187,8 @@ def merge(id, other):
     choices = {f: request.form.get(f"choice-{f}", "") for f in COMPANY_FIELDS}
 
     def version(name):
-        value = request.form.get(name, "")
-        return int(value) if value.isdigit() and len(value) < 10 else -1
+        value = parse_id(request.form.get(name, ""))
+        return value if value is not None else -1
 
     try:
         result = merge_companies(survivor, duplicate, choices, by=current_user,
@@ -244,7 +245,7 @@ def merges():
 def undo(id):
     if not is_admin(current_user):
         abort(403)
-    record = db.session.get(CompanyMerge, id) if 0 < id <= 2_147_483_647 else None
+    record = db.session.get(CompanyMerge, id) if 0 < id <= MAX_ID else None
     if record is None:
         abort(404)
     try:

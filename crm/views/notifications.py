@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased
 from ..extensions import db
 from ..journeys.notifications import KINDS, mark_read, notifications_for, unread_count
 from ..models import Company, Notification, Organisation, Referral
+from ..reference import parse_id
 from .base import int_arg
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -88,7 +89,7 @@ def read():
     """Mark the given notifications (``id``, repeatable) or, without ids, all of them read.
     Only the signed-in user's own notifications are touched."""
     given = request.form.getlist("id")
-    ids = [int(v) for v in given[:1000] if v.isascii() and v.isdigit() and len(v) < 10]
+    ids = [i for i in map(parse_id, given[:1000]) if i is not None]
     if given and not ids:
         abort(400)
     mark_read(db.session, current_user, ids if given else None)

@@ -7,12 +7,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
-from wtforms import (BooleanField, DateField, EmailField, FieldList, Form, FormField,
-                     SelectField, StringField, TelField, TextAreaField)
+from wtforms import (BooleanField, DateField, EmailField, Form, FormField, SelectField,
+                     StringField, TelField, TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..extensions import db
-from ..forms import ConfirmForm, FlaskForm
+from ..forms import ConfirmForm, FlaskForm, RowList
 from ..journey_forms import CheckboxList
 from ..journeys.errors import NotAllowed, ValidationFailed
 from ..journeys.offerings import (ARCHETYPE_REACH_EFFORT, COVERAGE_MATURITIES, COVERAGE_SIZES,
@@ -25,7 +25,7 @@ from ..models.vocabulary import (ARCHETYPES, BOTTLENECKS, COST_KINDS, DIGITALISA
                                  MARKET_FAILURES, PROVIDER_ROLES, TARGET_MATURITIES,
                                  TECHNOLOGY_TAGS)
 from ..policy import CREATE, EDIT, may
-from ..reference import is_digits
+from ..reference import parse_id
 from .base import RecordView, apply_errors, int_arg, message, require
 
 bp = Blueprint("offerings", __name__)
@@ -111,7 +111,7 @@ class OfferingForm(FlaskForm):
                               validate_choice=False)
     market_failure = CheckboxList(_l("Market failures answered"),
                                   choices=TAG_CHOICES["market_failure"], validate_choice=False)
-    providers = FieldList(FormField(ProviderRow), min_entries=3)
+    providers = RowList(FormField(ProviderRow), min_entries=3)
 
 
 def _options() -> dict:
@@ -209,10 +209,6 @@ def _render_form(form, offering, status=200, errors=()):
 
 # --- the map ----------------------------------------------------------------------------------
 
-def _int(value):
-    return int(value) if value and is_digits(value) and len(value) < 10 else None
-
-
 def _filters(options) -> tuple[dict, dict]:
     """The map's filters from the query string (unknown values are dropped), and the
     arguments to keep in the pager's links."""
@@ -225,10 +221,10 @@ def _filters(options) -> tuple[dict, dict]:
         chosen["archetype"] = args["archetype"]
     if args.get("cost_kind") in {c for c, _ in COST_KINDS}:
         chosen["cost_kind"] = args["cost_kind"]
-    organisation_id = _int(args.get("organisation"))
+    organisation_id = parse_id(args.get("organisation"))
     if organisation_id in {i for i, _ in options["organisations"]}:
         chosen["organisation_id"] = organisation_id
-    province_id = _int(args.get("province"))
+    province_id = parse_id(args.get("province"))
     if province_id in {i for i, _ in options["provinces"]}:
         chosen["province_id"] = province_id
     if args.get("sector") in {letter for letter, _ in options["sections"]}:
@@ -301,7 +297,7 @@ def coverage():
 def network():
     provinces = db.session.execute(select(Province.id, Province.name)
                                    .order_by(Province.name)).all()
-    province_id = _int(request.args.get("province"))
+    province_id = parse_id(request.args.get("province"))
     if province_id not in {i for i, _ in provinces}:
         province_id = None
     stmt = provider_network(province_id=province_id)

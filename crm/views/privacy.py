@@ -13,6 +13,7 @@ from ..journeys.errors import ValidationFailed
 from ..journeys.privacy import access_report, erase, find_person, purge_freed_space
 from ..models import ContactPerson
 from ..policy import may
+from ..reference import parse_id
 
 bp = Blueprint("privacy", __name__)
 
@@ -33,8 +34,8 @@ def _person_from(args):
     contact = None
     raw = (args.get("contact") or "").strip()
     if raw:
-        if raw.isdigit() and len(raw) < 10:
-            contact = db.session.get(ContactPerson, int(raw))
+        if (contact_id := parse_id(raw)) is not None:
+            contact = db.session.get(ContactPerson, contact_id)
         if contact is None:
             abort(404)
     if not email and contact is None:

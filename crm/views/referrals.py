@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..reference import is_digits
+from ..reference import parse_id
 from ..journey_forms import ReferralActionForm, ReferralForm, TaskForm
 from ..journeys.errors import DomainError, NotAllowed, ValidationFailed
 from ..journeys.referrals import (TRANSITIONS, Conflict, IllegalTransition, allowed_actions,
@@ -73,12 +73,12 @@ class ReferralCreate(RecordView):
         from ..models import Offering
         form = ReferralForm(formdata=None)
         to = request.args.get("to", "")[:12]
-        offering_id = request.args.get("offering", "")[:12]
-        if is_digits(offering_id) and not is_digits(to):
-            offering = db.session.get(Offering, int(offering_id))
+        offering_id = parse_id(request.args.get("offering", ""))
+        if offering_id is not None and parse_id(to) is None:
+            offering = db.session.get(Offering, offering_id)
             to = str(offering.organisation_id) if offering else to
         form.to_organisation_id.data = to
-        form.offering_id.data = offering_id if is_digits(offering_id) else ""
+        form.offering_id.data = str(offering_id) if offering_id is not None else ""
         return self._render(form, company)
 
     def post(self, company):
@@ -86,12 +86,12 @@ class ReferralCreate(RecordView):
         form = ReferralForm()
         form.to_organisation_id.choices = organisation_choices()
         if form.validate():
-            to_id = form.to_organisation_id.data
-            to_org = db.session.get(Organisation, int(to_id)) if is_digits(to_id) else None
-            offering_id = form.offering_id.data or ""
-            offering = (db.session.get(Offering, int(offering_id))
-                        if is_digits(offering_id) and len(offering_id) < 10 else None)
-            if offering_id and offering is None:
+            to_id = parse_id(form.to_organisation_id.data)
+            to_org = db.session.get(Organisation, to_id) if to_id is not None else None
+            offering_text = form.offering_id.data or ""
+            offering_id = parse_id(offering_text)
+            offering = db.session.get(Offering, offering_id) if offering_id is not None else None
+            if offering_text and offering is None:
                 form.offering_id.errors = [_("Choose an offering from the list.")]
                 return self._render(form, company, 422)
             try:

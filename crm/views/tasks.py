@@ -5,7 +5,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
-from ..reference import is_digits
+from ..reference import parse_id
 from ..forms import ConfirmForm
 from ..journey_forms import TaskForm
 from ..journeys.tasks import add_task, complete_task, my_tasks, overdue_tasks
@@ -42,7 +42,7 @@ class TaskCreate(RecordView):
         form = TaskForm()
         form.owner_id.choices = owner_choices()
         owner = form.owner_id.data or ""
-        owner = int(owner) if is_digits(owner) and len(owner) < 10 else None
+        owner = parse_id(owner)
         return submit(form, lambda: add_task(subject, {
             "kind": form.kind.data, "title": form.title.data, "due_on": form.due_on.data,
             "owner": owner}, by=current_user),

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from ...models import Municipality, Organisation, Province, Region, Role, SbiSection, User
 from ...models.reference import region_municipalities
-from ...reference import is_digits
+from ...reference import parse_id
 from ..errors import N_
 
 SORTS = ("name", "last_step", "organisations", "open_referrals")
@@ -110,8 +110,8 @@ def parse_filters(args: Mapping, opts: dict) -> tuple[Filters, list[tuple[str, d
         raw = choice(key, int)
         if raw is None:
             return None
-        if is_digits(raw) and len(raw) < 10 and int(raw) in {r[0] for r in rows}:
-            return int(raw)
+        if (ident_ := parse_id(raw)) is not None and ident_ in {r[0] for r in rows}:
+            return ident_
         problems.append((N_("Unknown value for the filter “%(filter)s” was ignored."),
                          {"filter": key}))
         return None

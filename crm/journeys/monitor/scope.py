@@ -19,7 +19,7 @@ from ...models.company import Maturity, Phase, SizeClass
 from ...models.reference import region_municipalities
 from ...models.vocabulary import INTERVENTION_KIND_SLUGS
 from ...policy import may_monitor, monitor_province_ids
-from ...reference import normalise, province_name, sbi_sections
+from ...reference import normalise, parse_id, province_name, sbi_sections
 from ..clock import today as _today
 from ..errors import N_, NotAllowed, ValidationFailed
 
@@ -184,18 +184,17 @@ def _choice(value: str | None, allowed, name: str, errors: dict) -> str | None:
 def _id(value: str | None, name: str, errors: dict) -> int | None:
     if value is None or not str(value).strip():
         return None
-    text = str(value).strip()
-    if not text.isdigit() or not 0 < int(text) <= 2_147_483_647:
+    ident = parse_id(str(value).strip())
+    if ident is None:
         _error(errors, name, N_("Choose one of the listed organisations."))
-        return None
-    return int(text)
+    return ident
 
 
 def _region(session, value: str, errors: dict) -> Region | None:
     text = value.strip()
     region = None
-    if text.isdigit() and len(text) < 10:
-        region = session.get(Region, int(text))
+    if (region_id := parse_id(text)) is not None:
+        region = session.get(Region, region_id)
     if region is None:
         key = normalise(text)
         region = next((r for r in session.scalars(select(Region))

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from ...models import Organisation, Province, Region, SbiSection
 from ...models.vocabulary import (ARCHETYPE_SLUGS, COST_KINDS, OFFERING_TAG_DIMENSIONS,
                                   PROVIDER_ROLES)
-from ...reference import normalise
+from ...reference import MAX_ID, normalise
 from ..errors import N_, ValidationFailed
 
 #: Data key → tag dimension of the multi-valued dimensions.
@@ -63,7 +63,7 @@ def _ids(value) -> tuple[list[int], bool]:
         except (TypeError, ValueError):
             ok = False
             continue
-        if not 0 < number <= 2_147_483_647:
+        if not 0 < number <= MAX_ID:
             ok = False
             continue
         ids.append(number)

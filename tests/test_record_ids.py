@@ -1,0 +1,214 @@
+"""Record ids in forms and query parameters: only ASCII digits from 1 to the largest id the
+database holds name a record (``crm.reference.parse_id``); anything else names none and gets the
+page's usual answer (a message, a 404, an ignored filter), never a 500.
+
+Each request below answered 500 before: a number too large for SQLite's integers
+(``OverflowError``), or a digit Python's ``str.isdigit`` accepts and ``int`` refuses (``²``).
+"""
+import pytest
+import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
+from werkzeug.datastructures import ImmutableMultiDict
+
+from crm.extensions import db
+from crm.journeys.interventions import log_intervention
+from crm.journeys.offerings import create_offering
+from crm.journeys.referrals import refer
+from crm.models import Referral
+from crm.reference import MAX_ID, parse_id
+from tests.conftest import login
+from tests.test_offerings_views import form_data as offering_form
+from tests.test_security_basics import _url
+
+HUGE = "9" * 25
+NOT_INT = "²"
+
+
+@given(st.one_of(st.text(max_size=30), st.integers(-10, 10**30).map(str), st.none(),
+                 st.integers()))
+def test_parse_id_names_a_record_or_none(value):
+    ident = parse_id(value)
+    assert ident is None or (type(ident) is int and 1 <= ident <= MAX_ID)
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10 \
+            and 1 <= int(value) <= MAX_ID:
+        assert ident == int(value)
+
+
+def test_parse_id_examples():
+    assert parse_id("42") == 42
+    assert parse_id("0042") == 42
+    assert parse_id(str(MAX_ID)) == MAX_ID
+    for value in ("", "0", str(MAX_ID + 1), HUGE, NOT_INT, "٣", " 4", "4 ", "-4", "4.0", "1e3",
+                  None, 42):
+        assert parse_id(value) is None, value
+
+
+def test_a_referral_to_an_organisation_number_too_large_is_refused(client, make_org, make_user,
+                                                                   make_company):
+    user = make_user()
+    company = make_company(user.organisation)
+    login(client, user)
+    for to in (HUGE, NOT_INT):
+        response = client.post(f"/companies/{company.id}/refer", data={
+            "to_organisation_id": to, "question": "Hulp bij een webshop",
+            "entrepreneur_agrees": "y"})
+        assert response.status_code == 422, response.get_data(as_text=True)[:2000]
+        assert 'class="invalid-feedback' in response.get_data(as_text=True)
+    page = client.get(f"/companies/{company.id}/refer", query_string={"offering": HUGE})
+    assert page.status_code == 200
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Referral)) == 0
+
+
+def test_an_offering_row_numbered_oddly_is_ignored(client, make_user):
+    login(client, make_user())
+    for key in (f"providers-{NOT_INT}-name", f"providers-{HUGE}-name"):
+        response = client.post("/offerings/new", data=offering_form(**{key: "Rabobank"}))
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+
+
+def test_admin_lookups_with_odd_numbers(client, make_user):
+    login(client, make_user(role="admin"))
+    assert client.get("/privacy", query_string={"contact": NOT_INT}).status_code == 404
+    assert client.get("/privacy", query_string={"contact": HUGE}).status_code == 404
+    for args in ({"organisation": NOT_INT}, {"organisation": HUGE}):
+        assert client.get("/audit", query_string=args).status_code == 200
+    for value in (NOT_INT, HUGE):
+        page = client.get("/audit", query_string={"record_id": value})
+        assert page.status_code < 500
+        assert "A record number is a whole number" in page.get_data(as_text=True) \
+            or "Een recordnummer is een heel getal" in page.get_data(as_text=True)
+
+
+def test_the_monitor_refuses_odd_organisation_and_region_numbers(client, make_user):
+    login(client, make_user(role="admin"))
+    for args in ({"organisation_id": NOT_INT}, {"organisation_id": HUGE},
+                 {"partner": NOT_INT}, {"region": NOT_INT}, {"region": HUGE}):
+        response = client.get("/monitor", query_string=args)
+        assert response.status_code == 400, (args, response.get_data(as_text=True)[:2000])
+        assert "Verbeter de gemarkeerde velden." in response.get_data(as_text=True)
+
+
+def test_a_merge_with_an_odd_version_is_refused(client, make_user, make_company):
+    login(client, make_user(role="admin"))
+    survivor = make_company(name="Bakkerij Jansen B.V.", kvk="12345678")
+    duplicate = make_company(name="Bakkerij Jansen", kvk=None)
+    response = client.post(f"/companies/{survivor.id}/merge/{duplicate.id}", data={
+        "survivor_version": NOT_INT, "duplicate_version": HUGE})
+    assert response.status_code == 409, response.get_data(as_text=True)[:2000]
+
+
+# --- every page, every query parameter it reads -----------------------------------------------
+
+#: Values no query parameter should choke on: a digit ``int`` refuses, a number too large for
+#: the database, one too long for ``int`` itself (Python refuses more than 4,300 digits), and
+#: a negative one.
+ODD_NUMBERS = (NOT_INT, HUGE, "9" * 5000, "-1")
+
+
+class _ReadKeys(ImmutableMultiDict):
+    """Query arguments that note which names a view asked for (present or not)."""
+
+    asked: set = set()
+
+    def get(self, key, *args, **kwargs):
+        self.asked.add(key)
+        return super().get(key, *args, **kwargs)
+
+    def getlist(self, key, *args, **kwargs):
+        self.asked.add(key)
+        return super().getlist(key, *args, **kwargs)
+
+    def __getitem__(self, key):
+        self.asked.add(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key):
+        self.asked.add(key)
+        return super().__contains__(key)
+
+
+@pytest.fixture
+def reading_keys(app, monkeypatch):
+    monkeypatch.setattr(app.request_class, "parameter_storage_class", _ReadKeys)
+    return _ReadKeys.asked
+
+
+@pytest.fixture
+def signed_in_admin(client, make_org, make_user, make_company, make_contact):
+    """An administrator signed in, and a record of each kind with id 1 (company, contact,
+    intervention, referral, offering)."""
+    admin = make_user(role="admin")
+    company = make_company(admin.organisation, name="Proef B.V.")
+    make_contact(company, admin.organisation)
+    log_intervention(company, {"kind": "intake", "summary": "Kennismaking"}, by=admin)
+    refer(company, make_org("EDIH Partner"), "Hulp bij een webshop", by=admin,
+          entrepreneur_agrees=True)
+    create_offering({"name": "Aanbod", "archetype": "advisering"}, by=admin)
+    db.session.commit()
+    login(client, admin)
+    return admin
+
+
+def _routes(app, method, skip=()):
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if method in rule.methods and rule.endpoint != "static" and \
+                not rule.endpoint.endswith(".static") and rule.endpoint not in skip:
+            yield rule
+
+
+def test_no_page_chokes_on_an_odd_number_in_any_query_parameter(app, client, signed_in_admin,
+                                                                reading_keys):
+    """Every page (GET, records with id 1 in its path), signed in as an administrator: first
+    plainly, noting the query parameters it reads; then with each of those, one at a time, set
+    to each of :data:`ODD_NUMBERS`. Never a 500."""
+    pages, swept, choked = 0, 0, []
+    for rule in _routes(app, "GET", skip={"auth.logout"}):
+        url = _url(rule)
+        reading_keys.clear()
+        client.get(url).close()
+        asked = set(reading_keys) - {"next"}
+        pages += 1
+        swept += bool(asked)
+        for key in sorted(asked):
+            for value in ODD_NUMBERS:
+                response = client.get(url, query_string={key: value})
+                response.close()
+                if response.status_code >= 500:
+                    choked.append(f"{url}?{key}={value[:12]}: {response.status_code}")
+    assert pages > 100 and swept > 50, (pages, swept)
+    assert not choked, "\n".join(choked)
+
+
+#: Posts that would end the sweep's session or its administrator's sign-in.
+SESSION_ENDPOINTS = {"auth.login", "auth.logout"}
+
+
+def test_no_form_chokes_on_an_odd_number_in_any_field(app, client, signed_in_admin,
+                                                      reading_keys):
+    """Every form of the pages (POST, records with id 1 in its path; the API has its own
+    schemathesis tests): posted empty, noting the fields it reads; then with each of those
+    alone set to each of :data:`ODD_NUMBERS`. Never a 500 (a post that did something, such
+    as a withdrawal, is fine: the sweep signs in again after each form)."""
+    forms, swept, choked = 0, 0, []
+    for rule in _routes(app, "POST", skip=SESSION_ENDPOINTS):
+        if rule.rule.startswith("/api/") or "password" in rule.rule or "mfa" in rule.rule:
+            continue
+        url = _url(rule)
+        reading_keys.clear()
+        response = client.post(url, data={})
+        response.close()
+        if response.status_code >= 500:
+            choked.append(f"{url} (empty): {response.status_code}")
+        asked = set(reading_keys) - {"next", "csrf_token"}
+        forms += 1
+        swept += bool(asked)
+        for key in sorted(asked):
+            for value in ODD_NUMBERS:
+                response = client.post(url, data={key: value})
+                response.close()
+                if response.status_code >= 500:
+                    choked.append(f"POST {url} {key}={value[:12]}: {response.status_code}")
+        login(client, signed_in_admin)
+    assert forms > 60 and swept > 25, (forms, swept)
+    assert not choked, "\n".join(choked)
