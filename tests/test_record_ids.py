@@ -157,58 +157,60 @@ def _routes(app, method, skip=()):
             yield rule
 
 
-def test_no_page_chokes_on_an_odd_number_in_any_query_parameter(app, client, signed_in_admin,
-                                                                reading_keys):
-    """Every page (GET, records with id 1 in its path), signed in as an administrator: first
-    plainly, noting the query parameters it reads; then with each of those, one at a time, set
-    to each of :data:`ODD_NUMBERS`. Never a 500."""
-    pages, swept, choked = 0, 0, []
-    for rule in _routes(app, "GET", skip={"auth.logout"}):
+def _sweep(app, method, reading_keys, send, skip=(), after_route=None
+           ) -> tuple[int, int, list[str]]:
+    """``(routes, routes that read a name, what choked)``: each route of ``method`` (records
+    with id 1 in its path) sent nothing, noting the names it reads (``send(url, {})``), then
+    each of those names alone with each of :data:`ODD_NUMBERS`; ``after_route()`` after
+    each route."""
+    routes, swept, choked = 0, 0, []
+
+    def status(url, data) -> None:
+        response = send(url, data)
+        response.close()  # (a streamed download ends its request here)
+        if response.status_code >= 500:
+            shown = {k: v[:12] for k, v in data.items()}
+            choked.append(f"{method} {url} {shown}: {response.status_code}")
+
+    for rule in _routes(app, method, skip):
         url = _url(rule)
         reading_keys.clear()
-        client.get(url).close()
-        asked = set(reading_keys) - {"next"}
-        pages += 1
+        status(url, {})
+        asked = set(reading_keys) - {"next", "csrf_token"}
+        routes += 1
         swept += bool(asked)
         for key in sorted(asked):
             for value in ODD_NUMBERS:
-                response = client.get(url, query_string={key: value})
-                response.close()
-                if response.status_code >= 500:
-                    choked.append(f"{url}?{key}={value[:12]}: {response.status_code}")
+                status(url, {key: value})
+        if after_route:
+            after_route()
+    return routes, swept, choked
+
+
+def test_no_page_chokes_on_an_odd_number_in_any_query_parameter(app, client, signed_in_admin,
+                                                                reading_keys):
+    """Every page (GET), signed in as an administrator: each query parameter it reads set to
+    each of :data:`ODD_NUMBERS`. Never a 500."""
+    pages, swept, choked = _sweep(app, "GET", reading_keys, skip={"auth.logout"},
+                                  send=lambda url, args: client.get(url, query_string=args))
     assert pages > 100 and swept > 50, (pages, swept)
     assert not choked, "\n".join(choked)
 
 
-#: Posts that would end the sweep's session or its administrator's sign-in.
-SESSION_ENDPOINTS = {"auth.login", "auth.logout"}
+#: Posts that would end the sweep's session or its administrator's sign-in, and the API (which
+#: has its own schemathesis tests).
+NOT_SWEPT = ("/api/", "password", "mfa", "/login", "/logout")
 
 
 def test_no_form_chokes_on_an_odd_number_in_any_field(app, client, signed_in_admin,
                                                       reading_keys):
-    """Every form of the pages (POST, records with id 1 in its path; the API has its own
-    schemathesis tests): posted empty, noting the fields it reads; then with each of those
-    alone set to each of :data:`ODD_NUMBERS`. Never a 500 (a post that did something, such
-    as a withdrawal, is fine: the sweep signs in again after each form)."""
-    forms, swept, choked = 0, 0, []
-    for rule in _routes(app, "POST", skip=SESSION_ENDPOINTS):
-        if rule.rule.startswith("/api/") or "password" in rule.rule or "mfa" in rule.rule:
-            continue
-        url = _url(rule)
-        reading_keys.clear()
-        response = client.post(url, data={})
-        response.close()
-        if response.status_code >= 500:
-            choked.append(f"{url} (empty): {response.status_code}")
-        asked = set(reading_keys) - {"next", "csrf_token"}
-        forms += 1
-        swept += bool(asked)
-        for key in sorted(asked):
-            for value in ODD_NUMBERS:
-                response = client.post(url, data={key: value})
-                response.close()
-                if response.status_code >= 500:
-                    choked.append(f"POST {url} {key}={value[:12]}: {response.status_code}")
-        login(client, signed_in_admin)
+    """Every form of the pages (POST): posted empty, then each field it reads alone set to
+    each of :data:`ODD_NUMBERS`. Never a 500 (a post that did something, such as a withdrawal,
+    is fine: the sweep signs in again after each form)."""
+    skip = {rule.endpoint for rule in app.url_map.iter_rules()
+            if any(part in rule.rule for part in NOT_SWEPT)}
+    forms, swept, choked = _sweep(app, "POST", reading_keys,
+                                  lambda url, data: client.post(url, data=data), skip=skip,
+                                  after_route=lambda: login(client, signed_in_admin))
     assert forms > 60 and swept > 25, (forms, swept)
     assert not choked, "\n".join(choked)
