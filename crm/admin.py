@@ -17,7 +17,6 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
 from sqlalchemy import Integer, func, select
 from werkzeug.routing import BuildError
@@ -26,6 +25,7 @@ from wtforms import PasswordField
 from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from .extensions import db
+from .forms import FlaskForm
 from .models import (LOCALES, Company, Municipality, Organisation, OrganisationKind, Province,
                      Region, Role, SbiSection, User)
 from .policy import may
@@ -101,9 +101,10 @@ class IndexView(_Guarded, AdminIndexView):
 
 
 class AdminForm(FlaskForm):
-    """A Flask-WTF form (CSRF token checked by the site-wide CSRFProtect) that, like
-    Flask-Admin's own BaseForm, remembers the record it edits: Flask-Admin's ``Unique``
-    validator needs ``form._obj`` to let a record keep its own unique values."""
+    """A Flask-WTF form (CSRF token checked by the site-wide CSRFProtect; a NUL byte refused
+    like in every form of the app) that, like Flask-Admin's own BaseForm, remembers the record
+    it edits: Flask-Admin's ``Unique`` validator needs ``form._obj`` to let a record keep its
+    own unique values."""
 
     def __init__(self, formdata=_Auto, obj=None, prefix="", **kwargs):
         self._obj = obj

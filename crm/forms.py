@@ -1,5 +1,6 @@
 """WTForms forms (CSRF through Flask-WTF). Domain rules live in the operations, not here."""
 from flask import request
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm as _FlaskForm
 from flask_wtf.file import FileField
@@ -27,14 +28,20 @@ class FlaskForm(_FlaskForm):
             return data if data else ImmutableMultiDict()
 
     def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)
-        for field in self:
-            values = field.data if isinstance(field.data, list) else [field.data]
-            if any(isinstance(v, str) and "\x00" in v for v in values):
-                field.errors = list(field.errors) + [
-                    _l("This contains a character that is not allowed (a NUL byte).")]
-                ok = False
-        return ok
+        """A field holding a NUL byte is refused before any other check: those may look the
+        value up in the database, and PostgreSQL refuses text that holds one."""
+        with_nul = [field for field in self if _holds_nul(field.data)]
+        if not with_nul:
+            return super().validate(extra_validators)
+        for field in with_nul:  # (plain text: Flask-Admin joins its forms' messages)
+            field.errors = list(field.errors) + [
+                gettext("This contains a character that is not allowed (a NUL byte).")]
+        return False
+
+
+def _holds_nul(data) -> bool:
+    values = data if isinstance(data, list) else [data]
+    return any(isinstance(v, str) and "\x00" in v for v in values)
 
 
 class RowList(FieldList):

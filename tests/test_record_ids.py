@@ -4,6 +4,8 @@ page's usual answer (a message, a 404, an ignored filter), never a 500.
 
 Each request below answered 500 before: a number too large for SQLite's integers
 (``OverflowError``), or a digit Python's ``str.isdigit`` accepts and ``int`` refuses (``²``).
+The sweeps at the end open every page and post every form with each name it reads set to
+each of :data:`ODD_VALUES` (they found the admin's lists and the audit trail's dates too).
 """
 import pytest
 import sqlalchemy as sa
@@ -98,12 +100,13 @@ def test_a_merge_with_an_odd_version_is_refused(client, make_user, make_company)
     assert response.status_code == 409, response.get_data(as_text=True)[:2000]
 
 
-# --- every page, every query parameter it reads -----------------------------------------------
+# --- every page and form, every name it reads ---------------------------------------------------
 
-#: Values no query parameter should choke on: a digit ``int`` refuses, a number too large for
-#: the database, one too long for ``int`` itself (Python refuses more than 4,300 digits), and
-#: a negative one.
-ODD_NUMBERS = (NOT_INT, HUGE, "9" * 5000, "-1")
+#: Values no query parameter or form field should choke on: a digit ``int`` refuses, a number
+#: too large for the database, one too long for ``int`` itself (Python refuses more than 4,300
+#: digits), a negative one, days at the ends of Python's calendar (a day's bounds in UTC do
+#: not exist there), a day that does not exist, and a NUL byte.
+ODD_VALUES = (NOT_INT, HUGE, "9" * 5000, "-1", "9999-12-31", "0001-01-01", "2026-02-30", "\x00")
 
 
 class _ReadKeys(ImmutableMultiDict):
@@ -161,7 +164,7 @@ def _sweep(app, method, reading_keys, send, skip=(), after_route=None
            ) -> tuple[int, int, list[str]]:
     """``(routes, routes that read a name, what choked)``: each route of ``method`` (records
     with id 1 in its path) sent nothing, noting the names it reads (``send(url, {})``), then
-    each of those names alone with each of :data:`ODD_NUMBERS`; ``after_route()`` after
+    each of those names alone with each of :data:`ODD_VALUES`; ``after_route()`` after
     each route."""
     routes, swept, choked = 0, 0, []
 
@@ -180,17 +183,17 @@ def _sweep(app, method, reading_keys, send, skip=(), after_route=None
         routes += 1
         swept += bool(asked)
         for key in sorted(asked):
-            for value in ODD_NUMBERS:
+            for value in ODD_VALUES:
                 status(url, {key: value})
         if after_route:
             after_route()
     return routes, swept, choked
 
 
-def test_no_page_chokes_on_an_odd_number_in_any_query_parameter(app, client, signed_in_admin,
+def test_no_page_chokes_on_an_odd_value_in_any_query_parameter(app, client, signed_in_admin,
                                                                 reading_keys):
     """Every page (GET), signed in as an administrator: each query parameter it reads set to
-    each of :data:`ODD_NUMBERS`. Never a 500."""
+    each of :data:`ODD_VALUES`. Never a 500."""
     pages, swept, choked = _sweep(app, "GET", reading_keys, skip={"auth.logout"},
                                   send=lambda url, args: client.get(url, query_string=args))
     assert pages > 100 and swept > 50, (pages, swept)
@@ -202,10 +205,10 @@ def test_no_page_chokes_on_an_odd_number_in_any_query_parameter(app, client, sig
 NOT_SWEPT = ("/api/", "password", "mfa", "/login", "/logout")
 
 
-def test_no_form_chokes_on_an_odd_number_in_any_field(app, client, signed_in_admin,
+def test_no_form_chokes_on_an_odd_value_in_any_field(app, client, signed_in_admin,
                                                       reading_keys):
     """Every form of the pages (POST): posted empty, then each field it reads alone set to
-    each of :data:`ODD_NUMBERS`. Never a 500 (a post that did something, such as a withdrawal,
+    each of :data:`ODD_VALUES`. Never a 500 (a post that did something, such as a withdrawal,
     is fine: the sweep signs in again after each form)."""
     skip = {rule.endpoint for rule in app.url_map.iter_rules()
             if any(part in rule.rule for part in NOT_SWEPT)}

@@ -18,6 +18,9 @@ from ..reference import MAX_ID, parse_id
 from .base import int_arg
 from .labels import label, short_date, short_moment
 
+#: The days the audit trail can be searched by.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
 bp = Blueprint("audit", __name__)
 
 FIELD_LABELS = {
@@ -212,9 +215,14 @@ def _filter_from_args() -> tuple[AuditFilter, dict, list[str]]:
     for key in ("date_from", "date_to"):
         if args[key]:
             try:
-                setattr(f, key, date.fromisoformat(args[key]))
+                day = date.fromisoformat(args[key])
             except ValueError:
                 errors.append(_("Enter a date such as 2026-03-31."))
+                continue
+            if FIRST_DAY <= day <= LAST_DAY:
+                setattr(f, key, day)
+            else:  # (no entry lies outside; the day's bounds in UTC would not exist)
+                errors.append(_("Enter a date between 2000 and 2100."))
     if f.date_from and f.date_to and f.date_from > f.date_to:
         errors.append(_("The start of the period lies after its end."))
     return f, {k: v for k, v in args.items() if v}, list(dict.fromkeys(errors))
