@@ -16,15 +16,16 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 
 class Request(_Request):
-    """The app's requests: query arguments (names and values) without NUL bytes. Nobody types
-    one into a search box or a filter, and PostgreSQL refuses text that holds one wherever an
-    argument reaches a statement (a 500). Posted forms keep theirs: a form field with one is
-    refused with a message (:class:`crm.forms.FlaskForm`)."""
+    """The app's requests: the pages' query arguments (names and values) without NUL bytes.
+    Nobody types one into a search box or a filter, and PostgreSQL refuses text that holds one
+    wherever an argument reaches a statement (a 500). The API keeps them and refuses them
+    with a 400 that says so (:mod:`crm.api.inputs`); posted forms keep theirs: a form field
+    with one is refused with a message (:class:`crm.forms.FlaskForm`)."""
 
     @cached_property
     def args(self):
         args = super().args
-        if not any("\x00" in key or "\x00" in value for key, value in args.items(multi=True)):
+        if self.path.startswith("/api/") or not any("\x00" in key or "\x00" in value for key, value in args.items(multi=True)):
             return args
         return self.parameter_storage_class(
             [(key.replace("\x00", ""), value.replace("\x00", ""))
