@@ -25,11 +25,11 @@ class Request(_Request):
     @cached_property
     def args(self):
         args = super().args
-        if self.path.startswith("/api/") or not any("\x00" in key or "\x00" in value for key, value in args.items(multi=True)):
+        pairs = list(args.items(multi=True))
+        if self.path.startswith("/api/") or not any("\x00" in k + v for k, v in pairs):
             return args
         return self.parameter_storage_class(
-            [(key.replace("\x00", ""), value.replace("\x00", ""))
-             for key, value in args.items(multi=True)])
+            [(k.replace("\x00", ""), v.replace("\x00", "")) for k, v in pairs])
 
 
 def _headers(response):
