@@ -54,6 +54,14 @@ def test_record_computes_the_average_and_is_audited(world):
     (scores(1, 1, 1, 1, True, 1), "automation_ai"),
     (scores(1, 1, 1, 1, 1, None), "green"),
     (scores(1, 1, 1, 1, 1), "green"),
+    # Numbers a reader could hand over that are no whole number (int() of an infinity fails).
+    (scores(Decimal("Infinity"), 1, 1, 1, 1, 1), "digital_business_strategy"),
+    (scores(1, Decimal("-Infinity"), 1, 1, 1, 1), "digital_readiness"),
+    (scores(1, 1, Decimal("NaN"), 1, 1, 1), "human_centric"),
+    (scores(1, 1, 1, Decimal("sNaN"), 1, 1), "data_management"),
+    (scores(1, 1, 1, 1, float("inf"), 1), "automation_ai"),
+    (scores(1, 1, 1, 1, 1, float("nan")), "green"),
+    (scores(Decimal("5E+1"), 1, 1, 1, 1, Decimal("1E+400")), "green"),
 ])
 def test_bad_scores_are_refused_per_field(world, bad, field):
     with pytest.raises(ValidationFailed) as error:

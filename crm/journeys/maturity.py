@@ -38,7 +38,7 @@ def _score(raw):
         return raw
     if isinstance(raw, float) and raw.is_integer():
         return int(raw)
-    if isinstance(raw, Decimal) and raw == raw.to_integral_value():
+    if isinstance(raw, Decimal) and raw.is_finite() and raw == raw.to_integral_value():
         return int(raw)
     if isinstance(raw, str):
         text = raw.strip()
