@@ -1,6 +1,7 @@
 """The dashboard's reach statement runs on a second connection, alongside the other figures,
-only when the caller's transaction has written nothing: the figures are the same either way,
-and uncommitted work of the caller is never missed."""
+only for a place (not for an organisation's own figures) and only when the caller's
+transaction has written nothing: the figures are the same either way, and uncommitted work of
+the caller is never missed."""
 import threading
 from datetime import date
 
@@ -36,9 +37,23 @@ def test_shared_and_one_after_the_other_give_the_same_figures(data, reach_thread
         monkeypatch.setattr(monitor_figures, "SHARE_WORK", True)
         assert shared == alone
         assert shared["contacts"] > 0
-    # The reach statement ran twice in another thread (once per user), never in this one.
-    assert len(reach_threads) == 2
+    # The reach statement ran in another thread for the coordinator's region only, never in
+    # this one.
+    assert len(reach_threads) == 1
     assert threading.get_ident() not in reach_threads
+
+
+def test_an_organisations_own_figures_use_the_callers_connection_alone(data, reach_threads):
+    user = data.users.staff_a
+    own = scope(user)
+    assert own.organisation_id == data.orgs.a.id and own.province_ids is None
+    figures = dashboard_figures(db.session, own, user)
+    assert figures["contacts"] > 0 and figures["scope"]["organisation_id"] == data.orgs.a.id
+    assert reach_threads == []
+    # The same organisation as a filter on the coordinator's region is a place: shared.
+    coordinator = data.users.coordinator
+    dashboard_figures(db.session, scope(coordinator, partner=str(data.orgs.a.id)), coordinator)
+    assert len(reach_threads) == 1
 
 
 def test_a_transaction_that_wrote_counts_its_own_uncommitted_contacts(data, reach_threads):
