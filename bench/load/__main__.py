@@ -19,6 +19,7 @@ its rendering limit. The bench-only endpoints exist only with ``CRM_BENCH_ENDPOI
 this command sets for its own gunicorn.
 """
 import argparse
+import bisect
 import multiprocessing
 import os
 import random
@@ -35,7 +36,11 @@ import sqlalchemy as sa
 from . import client, dataset
 
 ROOT = Path(__file__).resolve().parents[2]
+#: The endpoints people click through while they work, and their target (issue 7).
+INTERACTIVE = ("search", "company page", "log intervention", "referral action")
 TARGET_P99_MS = 150
+#: The dashboard is a report with a target of its own (issue 5: p50 ≤ 500 ms).
+REPORT_TARGET_P50_MS = 500
 TARGET_RATIO = 0.60
 
 
@@ -138,22 +143,29 @@ OK = {"search": (200,), "company page": (200,), "dashboard": (200,), "bare": (20
       "log intervention": (302,), "referral action": (302,)}
 
 
+def target_missed(name: str, p50: float, p99: float) -> str:
+    """The flag after an endpoint's line: an interactive endpoint whose p99 is above
+    :data:`TARGET_P99_MS`, the dashboard whose p50 is above :data:`REPORT_TARGET_P50_MS`."""
+    if name in INTERACTIVE and p99 > TARGET_P99_MS:
+        return f"  p99 > {TARGET_P99_MS} ms target"
+    if name == "dashboard" and p50 > REPORT_TARGET_P50_MS:
+        return f"  p50 > {REPORT_TARGET_P50_MS} ms target"
+    return ""
+
+
 def report(title: str, results: list, seconds: float) -> dict[str, float]:
     print(f"\n{title} ({seconds:.0f} s)")
     print(f"  {'endpoint':<22} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
           f"{'errors':>7}")
     rates = {}
     by_name: dict[str, list] = {}
-    for name, status, ms in results:
+    for name, status, ms, _began in results:
         by_name.setdefault(name, []).append((status, ms))
     for name, rows in by_name.items():
         times = [ms for _s, ms in rows]
         errors = [s for s, _ms in rows if s not in OK.get(name, (200,))]
         rates[name] = len(rows) / seconds
-        flag = ""
-        if name not in ("bare", "rendered from memory", "company page alone") and \
-                percentile(times, 99) > TARGET_P99_MS:
-            flag = f"  > {TARGET_P99_MS} ms target"
+        flag = target_missed(name, percentile(times, 50), percentile(times, 99))
         print(f"  {name:<22} {len(rows):>9,} {rates[name]:>8.1f} {percentile(times, 50):>8.1f} "
               f"{percentile(times, 99):>8.1f} {len(errors):>7}{flag}")
         if errors:
@@ -163,7 +175,35 @@ def report(title: str, results: list, seconds: float) -> dict[str, float]:
             print(f"      errors: {counts}")
     total = len(results) / seconds
     print(f"  {'all':<22} {len(results):>9,} {total:>8.1f}")
+    if "dashboard" in by_name:
+        slow, slow_beside, share_beside = beside_dashboards(results)
+        print(f"  interactive requests over {TARGET_P99_MS} ms: {slow:,}, of which {slow_beside:,} "
+              f"under way beside a dashboard (of all interactive requests {share_beside:.0%})")
     return rates
+
+
+def beside_dashboards(results: list) -> tuple[int, int, float]:
+    """``(slow, slow_beside, share_beside)``: how many interactive requests took longer than
+    :data:`TARGET_P99_MS`, how many of those were under way while a dashboard was, and the share
+    of all interactive requests that were (what the slow ones' share would be if dashboards did
+    not slow anything down)."""
+    spans = sorted((began, began + ms / 1000) for name, _s, ms, began in results
+                   if name == "dashboard")
+    starts = [a for a, _b in spans]
+    longest = max((b - a for a, b in spans), default=0)
+
+    def beside(began: float, ms: float) -> bool:
+        end = began + ms / 1000
+        # the dashboards that began before this request ended and may still have been running
+        first = bisect.bisect_left(starts, began - longest)
+        last = bisect.bisect_right(starts, end)
+        return any(b > began for _a, b in spans[first:last])
+
+    interactive = [(ms, began) for name, _s, ms, began in results if name in INTERACTIVE]
+    slow = [(ms, began) for ms, began in interactive if ms > TARGET_P99_MS]
+    n_beside = sum(beside(began, ms) for ms, began in interactive)
+    return (len(slow), sum(beside(began, ms) for ms, began in slow),
+            n_beside / len(interactive) if interactive else 0.0)
 
 
 def phase(pool, func, jobs, seconds) -> tuple[list, float]:

@@ -109,9 +109,10 @@ class Session:
 
 
 def timed(results, name, call, since: float | None = None):
-    """Make the request; its time counts from ``since`` (the moment it was due, with an
-    arrival rate) when that is earlier than now: a request sent late because the one before
-    took long has waited that long too."""
+    """Make the request and add ``(name, status, ms, began)`` to ``results``; its time counts
+    from ``since`` (the moment it was due, with an arrival rate) when that is earlier than now:
+    a request sent late because the one before took long has waited that long too. ``began``
+    is that moment on the wall clock (:func:`time.time`, the same in every client process)."""
     started = time.perf_counter()
     if since is not None:
         started = min(started, since)
@@ -119,7 +120,9 @@ def timed(results, name, call, since: float | None = None):
         status = call().status_code
     except (OSError, http.client.HTTPException) as exc:
         status = f"error: {type(exc).__name__}"
-    results.append((name, status, (time.perf_counter() - started) * 1000))
+    ms = (time.perf_counter() - started) * 1000
+    # (the wall clock, comparable between client processes: when the request began)
+    results.append((name, status, ms, time.time() - ms / 1000))
     return status
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import (Float, Integer, String, and_, case, cast, func, literal,
 
 from ...models import Organisation, Referral
 from .scope import MonitorScope, in_scope_companies, referral_conditions
+from .statements import kept
 from .suppress import SUPPRESSED, suppress, suppress_rows
 
 #: API names of the states (``in-progress`` → ``in_progress``).
@@ -84,30 +85,8 @@ def referrals(session, scope: MonitorScope) -> dict:
     """``{"states": {...}, "funnel": {...}, "by_sender": [...], "by_receiver": [...],
     "flows": [...]}``; per-organisation rows and flows are suppressed in cross-organisation
     views when fewer than 5 companies are behind them."""
-    sr = scoped_referrals(scope).cte("monitor_referrals").prefix_with("MATERIALIZED")
     applies = scope.cross_organisation
-    blank, none = literal(None, String), cast(null(), Float)
-    accept_days = _days(session, sr.c.accepted_at, sr.c.created_at)
-    complete_days = _days(session, sr.c.closed_at, sr.c.created_at)
-    medians = [
-        _median(session, select(accept_days.label("days"))
-                .where(sr.c.accepted_at.is_not(None))),
-        _median(session, select(complete_days.label("days")).where(
-            sr.c.status == "completed", sr.c.closed_at.is_not(None)))]
-    branches = [
-        select(literal("status"), sr.c.status, blank, *_counts(sr), none, none)
-        .group_by(sr.c.status),
-        select(literal("sender"), cast(sr.c.from_organisation_id, String), blank, *_counts(sr),
-               none, none).group_by(sr.c.from_organisation_id),
-        select(literal("receiver"), cast(sr.c.to_organisation_id, String), blank, *_counts(sr),
-               none, none).group_by(sr.c.to_organisation_id),
-        select(literal("flow"), cast(sr.c.from_organisation_id, String),
-               cast(sr.c.to_organisation_id, String), *_counts(sr), none, none)
-        .group_by(sr.c.from_organisation_id, sr.c.to_organisation_id),
-        # The whole scope in one row, with the medians: the CTE is evaluated once.
-        select(literal("whole"), blank, blank, *_counts(sr, whole=True), *medians),
-    ]
-    rows = session.execute(union_all(*branches)).all()
+    rows = session.execute(kept(session, scope, _referrals_statement)).all()
     states = {s: 0 for s in STATES}
     state_companies = {s: 0 for s in STATES}
     totals = {"referrals": 0, "accepted": 0, "overdue": 0}
@@ -175,6 +154,34 @@ def referrals(session, scope: MonitorScope) -> dict:
         "flows": suppress_rows(flows[:TOP_FLOWS], applies=applies),
         "flow_count": len(flows),
     }
+
+
+def _referrals_statement(session, scope: MonitorScope):
+    """:func:`referrals`' statement: a row per state, sender, receiver and flow, and one for
+    the whole scope with the medians."""
+    sr = scoped_referrals(scope).cte("monitor_referrals").prefix_with("MATERIALIZED")
+    blank, none = literal(None, String), cast(null(), Float)
+    accept_days = _days(session, sr.c.accepted_at, sr.c.created_at)
+    complete_days = _days(session, sr.c.closed_at, sr.c.created_at)
+    medians = [
+        _median(session, select(accept_days.label("days"))
+                .where(sr.c.accepted_at.is_not(None))),
+        _median(session, select(complete_days.label("days")).where(
+            sr.c.status == "completed", sr.c.closed_at.is_not(None)))]
+    branches = [
+        select(literal("status"), sr.c.status, blank, *_counts(sr), none, none)
+        .group_by(sr.c.status),
+        select(literal("sender"), cast(sr.c.from_organisation_id, String), blank, *_counts(sr),
+               none, none).group_by(sr.c.from_organisation_id),
+        select(literal("receiver"), cast(sr.c.to_organisation_id, String), blank, *_counts(sr),
+               none, none).group_by(sr.c.to_organisation_id),
+        select(literal("flow"), cast(sr.c.from_organisation_id, String),
+               cast(sr.c.to_organisation_id, String), *_counts(sr), none, none)
+        .group_by(sr.c.from_organisation_id, sr.c.to_organisation_id),
+        # The whole scope in one row, with the medians: the CTE is evaluated once.
+        select(literal("whole"), blank, blank, *_counts(sr, whole=True), *medians),
+    ]
+    return union_all(*branches)
 
 
 def _rate(part, whole) -> float | None:

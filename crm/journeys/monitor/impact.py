@@ -13,6 +13,7 @@ from ...models.survey import DmaAssessment, SurveyInvitation, SurveyResponse
 from ...models.vocabulary import ARCHETYPE_SLUGS, DMA_DIMENSION_NAMES, SURVEY_QUESTION_KEYS
 from .step_keys import day_number
 from .scope import MonitorScope, in_scope_companies, moment_bounds
+from .statements import kept
 from .suppress import suppress, suppress_rows
 
 SCALE = range(1, 7)
@@ -42,28 +43,13 @@ def survey(session, scope: MonitorScope) -> dict:
     The answers are counted per question and answer value in SQL (one FILTER count per pair),
     overall, per archetype and per organisation, in one pass over the responses per grouping;
     means follow from those counts."""
-    t = SurveyResponse.__table__.c
-    responses_cte = (in_scope_companies(select(t.archetype, t.organisation_id, t.company_id,
-                                               *(t[k] for k in SURVEY_QUESTION_KEYS)),
-                                        t.company_id, scope)
-                     .where(*_response_conditions(scope))
-                     .cte("monitor_responses").prefix_with("MATERIALIZED"))
-    r = responses_cte.c
-    pairs = [(k, v) for k in SURVEY_QUESTION_KEYS for v in SCALE]
-    counts = [func.count().filter(r[k] == v) for k, v in pairs]
-    totals = [func.count(), func.count(r.company_id.distinct())]
-    no_text = literal(None, String)
-    rows = session.execute(union_all(
-        select(literal("all"), no_text, *totals, *counts),
-        select(literal("archetype"), r.archetype, *totals, *counts).group_by(r.archetype),
-        select(literal("organisation"), cast(r.organisation_id, String), *totals, *counts)
-        .group_by(r.organisation_id))).all()
+    rows = session.execute(kept(session, scope, _survey_statement)).all()
     dist: dict = {}
     heads = []
     for figure, key, count, companies_n, *values in rows:
         heads.append((figure, key, count, companies_n))
         per_q = dist.setdefault((figure, key), {})
-        for (k, v), n in zip(pairs, values):
+        for (k, v), n in zip(_PAIRS, values):
             if n:
                 per_q.setdefault(k, {})[v] = n
     responses, companies = 0, 0
@@ -107,24 +93,75 @@ def survey(session, scope: MonitorScope) -> dict:
     }
 
 
+#: The (question, answer value) pairs counted by :func:`survey`, in its statement's order.
+_PAIRS = [(k, v) for k in SURVEY_QUESTION_KEYS for v in SCALE]
+
+
+def _survey_statement(session, scope: MonitorScope):
+    """:func:`survey`'s statement: the answers counted per :data:`_PAIRS`, overall, per
+    archetype and per organisation."""
+    t = SurveyResponse.__table__.c
+    responses_cte = (in_scope_companies(select(t.archetype, t.organisation_id, t.company_id,
+                                               *(t[k] for k in SURVEY_QUESTION_KEYS)),
+                                        t.company_id, scope)
+                     .where(*_response_conditions(scope))
+                     .cte("monitor_responses").prefix_with("MATERIALIZED"))
+    r = responses_cte.c
+    counts = [func.count().filter(r[k] == v) for k, v in _PAIRS]
+    totals = [func.count(), func.count(r.company_id.distinct())]
+    no_text = literal(None, String)
+    return union_all(
+        select(literal("all"), no_text, *totals, *counts),
+        select(literal("archetype"), r.archetype, *totals, *counts).group_by(r.archetype),
+        select(literal("organisation"), cast(r.organisation_id, String), *totals, *counts)
+        .group_by(r.organisation_id))
+
+
 def _invitations(session, scope: MonitorScope) -> tuple[int, int]:
     """Invitations sent in the period, and how many of them were answered."""
+    row = session.execute(kept(session, scope, _invitations_statement)).one()
+    return row[0], row[1]
+
+
+def _invitations_statement(session, scope: MonitorScope):
     start, end = moment_bounds(scope)
     conditions = [SurveyInvitation.created_at >= start, SurveyInvitation.created_at < end]
     if scope.acting_organisation_id is not None:
         conditions.append(SurveyInvitation.organisation_id == scope.acting_organisation_id)
-    row = session.execute(
-        in_scope_companies(select(func.count(), func.count(SurveyResponse.id))
-                           .select_from(SurveyInvitation), SurveyInvitation.company_id, scope)
-        .outerjoin(SurveyResponse, SurveyResponse.invitation_id == SurveyInvitation.id)
-        .where(*conditions)).one()
-    return row[0], row[1]
+    return (in_scope_companies(select(func.count(), func.count(SurveyResponse.id))
+                               .select_from(SurveyInvitation), SurveyInvitation.company_id,
+                               scope)
+            .outerjoin(SurveyResponse, SurveyResponse.invitation_id == SurveyInvitation.id)
+            .where(*conditions))
 
 
 def dma(session, scope: MonitorScope) -> dict:
     """``{"companies", "dimensions": [{"key", "companies", "first", "last", "change"}],
     "by_organisation": [{"key", "name", "companies", "change"}], "by_archetype": [{"key",
     "companies", "change"}]}`` (the organisation and archetype rows: change of the average)."""
+    rows = session.execute(kept(session, scope, _dma_statement)).all()
+    dimensions, orgs, archetypes = [], [], []
+    lists = {"dimension": dimensions, "organisation": orgs, "archetype": archetypes}
+    for figure, key, n, f, l_, change in rows:
+        row = {"key": key, "companies": n, "first": _round(f, 1), "last": _round(l_, 1),
+               "change": _round(change, 1)}
+        if figure != "archetype" or key in ARCHETYPE_SLUGS:
+            lists[figure].append(row)
+    archetypes.sort(key=lambda r: (-r["companies"], r["key"]))
+    names = _org_names(session, [int(r["key"]) for r in orgs])
+    for r in orgs:
+        r["name"] = names.get(int(r["key"]), "")
+    orgs.sort(key=lambda r: (-r["companies"], r["name"]))
+    companies = dimensions[0]["companies"] if dimensions else 0
+    applies = scope.cross_organisation
+    return {"companies": suppress(companies, applies=applies),
+            "dimensions": suppress_rows(dimensions, applies=applies),
+            "by_organisation": suppress_rows(orgs, applies=applies),
+            "by_archetype": suppress_rows(archetypes, applies=applies)}
+
+
+def _dma_statement(session, scope: MonitorScope):
+    """:func:`dma`'s statement: a row per dimension, organisation and archetype."""
     conditions = [DmaAssessment.assessed_on <= scope.date_to]
     if scope.acting_organisation_id is not None:
         conditions.append(DmaAssessment.organisation_id == scope.acting_organisation_id)
@@ -178,25 +215,7 @@ def dma(session, scope: MonitorScope) -> dict:
                            avg(kinds.c.f_average), avg(kinds.c.l_average),
                            avg(kinds.c.l_average - kinds.c.f_average))
                     .group_by(kinds.c.kind))
-    rows = session.execute(union_all(*branches)).all()
-    dimensions, orgs, archetypes = [], [], []
-    lists = {"dimension": dimensions, "organisation": orgs, "archetype": archetypes}
-    for figure, key, n, f, l_, change in rows:
-        row = {"key": key, "companies": n, "first": _round(f, 1), "last": _round(l_, 1),
-               "change": _round(change, 1)}
-        if figure != "archetype" or key in ARCHETYPE_SLUGS:
-            lists[figure].append(row)
-    archetypes.sort(key=lambda r: (-r["companies"], r["key"]))
-    names = _org_names(session, [int(r["key"]) for r in orgs])
-    for r in orgs:
-        r["name"] = names.get(int(r["key"]), "")
-    orgs.sort(key=lambda r: (-r["companies"], r["name"]))
-    companies = dimensions[0]["companies"] if dimensions else 0
-    applies = scope.cross_organisation
-    return {"companies": suppress(companies, applies=applies),
-            "dimensions": suppress_rows(dimensions, applies=applies),
-            "by_organisation": suppress_rows(orgs, applies=applies),
-            "by_archetype": suppress_rows(archetypes, applies=applies)}
+    return union_all(*branches)
 
 
 #: The span of assessment ids in :func:`dma`'s first/last key.

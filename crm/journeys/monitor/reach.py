@@ -15,6 +15,7 @@ from sqlalchemy import Integer, String, case, cast, func, literal, select, tuple
 from ...models import Company, Intervention, Municipality
 from ...models.vocabulary import ARCHETYPE_SLUGS, INTERVENTION_KIND_SLUGS, KIND_CODES
 from .scope import MonitorScope, company_conditions, intervention_conditions
+from .statements import kept
 from .step_keys import (NO_STEP, RANK, day_number, greatest, least, or_no_step, path_key,
                         path_steps)
 from .suppress import suppress_rows
@@ -84,8 +85,13 @@ def contacts_per_kind(session, scope: MonitorScope) -> dict[str, int]:
     """``{kind: contacts}`` of the interventions in scope (kinds without any left out). Without
     conditions on the companies (an organisation's own work, unfiltered) the contacts alone
     (see :func:`.scope.in_scope_companies`)."""
-    code, value = kind_key(session)
-    kind_of = {v: kind for kind, v in value.items()}
+    kind_of = {v: kind for kind, v in kind_key(session)[1].items()}
+    return {kind_of[key]: int(n)
+            for key, n in session.execute(kept(session, scope, _kinds_statement))}
+
+
+def _kinds_statement(session, scope: MonitorScope):
+    code, _value = kind_key(session)
     statement = select(code, func.count())
     if conditions := company_conditions(scope):
         statement = (statement.select_from(Company)
@@ -93,8 +99,8 @@ def contacts_per_kind(session, scope: MonitorScope) -> dict[str, int]:
                      .where(*conditions))
     else:
         statement = statement.select_from(Intervention)
-    return {kind_of[key]: int(n) for key, n in session.execute(_read_by_company(scope, (
-        statement.where(*intervention_conditions(scope)).group_by(code))))}
+    return _read_by_company(scope, statement.where(*intervention_conditions(scope))
+                            .group_by(code))
 
 
 #: The index a place's companies' contacts are read from on SQLite (see
@@ -202,21 +208,8 @@ def _count_by_grouping_sets(session, scope: MonitorScope, tally: _Tally) -> None
     sector, size class, maturity and number of organisations; by municipality; by path; and
     by the combination of kinds met (a few thousand), whose bits give the companies per kind
     and whose sums the total."""
-    carry = ("sector", "size_class", "maturity", "municipality", "contacts", "organisations",
-             "kinds")
-    level, key, has_path = path_key(session, per_company(session, scope).subquery("monitor_pc"),
-                                    carry)
-    rows = select(*(level.c[name] for name in carry),
-                  _organisations_bucket(level.c.organisations).label("bucket"),
-                  case((has_path, key)).label("path")).subquery("monitor_companies")
-    r = rows.c
-    cell = (r.sector, r.size_class, r.maturity, r.bucket)
-    statement = (select(func.grouping(r.municipality, r.path, r.kinds), *cell, r.municipality,
-                        r.path, r.kinds, func.count(), func.sum(r.contacts))
-                 .group_by(func.grouping_sets(tuple_(*cell), tuple_(r.municipality),
-                                              tuple_(r.path), tuple_(r.kinds))))
     for grouping, *values, municipality, path, kinds, companies, contacts in \
-            session.execute(statement):
+            session.execute(kept(session, scope, _grouped_statement)):
         companies, contacts = int(companies), int(contacts)  # (the sum is a numeric)
         if grouping == _CELL_ROWS:
             tally.add_cell([value or None for value in values], companies, contacts)
@@ -232,6 +225,23 @@ def _count_by_grouping_sets(session, scope: MonitorScope, tally: _Tally) -> None
                 tally.per_kind[kind] += companies
 
 
+def _grouped_statement(session, scope: MonitorScope):
+    """:func:`_count_by_grouping_sets`'s statement."""
+    carry = ("sector", "size_class", "maturity", "municipality", "contacts", "organisations",
+             "kinds")
+    level, key, has_path = path_key(session, per_company(session, scope).subquery("monitor_pc"),
+                                    carry)
+    rows = select(*(level.c[name] for name in carry),
+                  _organisations_bucket(level.c.organisations).label("bucket"),
+                  case((has_path, key)).label("path")).subquery("monitor_companies")
+    r = rows.c
+    cell = (r.sector, r.size_class, r.maturity, r.bucket)
+    return (select(func.grouping(r.municipality, r.path, r.kinds), *cell, r.municipality,
+                   r.path, r.kinds, func.count(), func.sum(r.contacts))
+            .group_by(func.grouping_sets(tuple_(*cell), tuple_(r.municipality),
+                                         tuple_(r.path), tuple_(r.kinds))))
+
+
 def kinds_of(bits: int) -> list[str]:
     """The kinds whose bit (``1 << kind_code``) is set in ``bits``."""
     return [kind for kind, code in KIND_CODES.items() if bits >> code & 1]
@@ -242,6 +252,24 @@ def _count_by_branches(session, scope: MonitorScope, tally: _Tally) -> None:
     ALL: the whole scope in one row, with the companies per kind in its key (one text, so
     that the other rows need no empty columns for them); the grouping by sector, size class,
     maturity and number of organisations together; the municipalities; the paths."""
+    for figure, key, companies, contacts in \
+            session.execute(kept(session, scope, _branches_statement)):
+        companies, contacts = int(companies or 0), int(contacts or 0)
+        if figure == "path":
+            tally.paths.append({"steps": path_steps(key), "companies": companies})
+        elif figure == "total":
+            tally.total = {"companies": companies, "contacts": contacts}
+            for kind, kind_companies in zip(INTERVENTION_KIND_SLUGS, key.split(",")):
+                tally.per_kind[kind] = int(kind_companies)
+        elif figure == "municipality":
+            tally.municipality.append({"key": key, "companies": companies,
+                                       "contacts": contacts})
+        else:
+            tally.add_cell([value or None for value in key.split(_CELL)], companies, contacts)
+
+
+def _branches_statement(session, scope: MonitorScope):
+    """:func:`_count_by_branches`'s statement."""
     pc = per_company(session, scope).cte("monitor_pc").prefix_with("MATERIALIZED")
     n = func.count()
     total = func.coalesce(func.sum(pc.c.contacts), 0)
@@ -270,19 +298,7 @@ def _count_by_branches(session, scope: MonitorScope, tally: _Tally) -> None:
                 .group_by(municipality),
                 select(literal("path"), key, n, literal(0)).select_from(level)
                 .where(has_path).group_by(key)]
-    for figure, key, companies, contacts in session.execute(union_all(*branches)):
-        companies, contacts = int(companies or 0), int(contacts or 0)
-        if figure == "path":
-            tally.paths.append({"steps": path_steps(key), "companies": companies})
-        elif figure == "total":
-            tally.total = {"companies": companies, "contacts": contacts}
-            for kind, kind_companies in zip(INTERVENTION_KIND_SLUGS, key.split(",")):
-                tally.per_kind[kind] = int(kind_companies)
-        elif figure == "municipality":
-            tally.municipality.append({"key": key, "companies": companies,
-                                       "contacts": contacts})
-        else:
-            tally.add_cell([value or None for value in key.split(_CELL)], companies, contacts)
+    return union_all(*branches)
 
 
 def finish_reach(counted: dict, kind_contacts: dict[str, int], scope: MonitorScope) -> dict:
