@@ -1,8 +1,8 @@
 """The monitor's statements, built once per scope and kind of database and then reused.
 
 Building one of the monitor's statements in SQLAlchemy (hundreds of expressions: a FILTER count
-per archetype, per survey question and answer, per kind) costs more Python than running it
-costs the database for an organisation's own figures: measured on an organisation's dashboard
+per archetype, per survey question and answer, per kind) costs about as much Python as running
+it costs the database for an organisation's own figures: measured on an organisation's dashboard
 (6,762 contacts in 12 months, PostgreSQL), its figures took 38–47 ms of Python when built every
 time, 23 ms with the statements kept. The same view is asked for again and again
 (the default period of one's own organisation, the page and then its CSV and PDF), so each
